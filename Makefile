@@ -1,0 +1,95 @@
+# The front door. `make dev` and `make test` set up everything they need on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13 is the Lambda runtime: use a working python3.13 (pyenv's when it has one), else python3.
+BOOTSTRAP_PYTHON ?= $(shell \
+	if python3.13 -c '' >/dev/null 2>&1; then echo python3.13; \
+	elif PYENV_VERSION=3.13.0 python3.13 -c '' >/dev/null 2>&1; then echo 'env PYENV_VERSION=3.13.0 python3.13'; \
+	else echo python3; fi)
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+# checkov and the SAM CLI pin libraries the app also uses: each gets a virtualenv of its own.
+CHECKOV  := .venv-checkov/bin/checkov
+SAM      := .venv-sam/bin/sam
+PORT     ?= 3000
+COVERAGE_FLOOR := 90
+
+export SAM_CLI_TELEMETRY := 0
+export BC_SKIP_MAPPING := TRUE
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help dev test bench token build deploy lint typecheck cfn-lint checkov sam-validate \
+	unit integration e2e clean
+
+help:
+	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change)"
+	@echo "make test    every check and test (lint, types, template gates, unit, integration, e2e)"
+	@echo "make bench   benchmarks: import time, DynamoDB calls per operation, GET latency"
+	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: a JWT for the local cloud"
+	@echo "make build   sam build (the artifact that deploys)"
+	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"
+
+$(VENV)/.stamp: pyproject.toml
+	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+.venv-checkov/.stamp:
+	@test -x .venv-checkov/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv-checkov
+	@.venv-checkov/bin/pip install -q --disable-pip-version-check 'checkov>=3.2,<4'
+	@touch $@
+
+.venv-sam/.stamp:
+	@test -x .venv-sam/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv-sam
+	@.venv-sam/bin/pip install -q --disable-pip-version-check 'aws-sam-cli>=1.130,<2'
+	@touch $@
+
+dev: $(VENV)/.stamp
+	$(PY) -m local --port $(PORT)
+
+token: $(VENV)/.stamp
+	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"
+
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.stamp
+	$(VENV)/bin/mypy layers/shared/purchasing functions local tests bench
+
+cfn-lint: $(VENV)/.stamp
+	$(VENV)/bin/cfn-lint template.yaml
+
+checkov: .venv-checkov/.stamp
+	$(CHECKOV) -f template.yaml --framework cloudformation --skip-download --quiet --compact
+
+sam-validate: .venv-sam/.stamp
+	$(SAM) validate --lint
+
+# sam build needs a python3.13 on PATH: the virtualenv's own interpreter is one.
+build: .venv-sam/.stamp $(VENV)/.stamp
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --cached --parallel
+
+unit: $(VENV)/.stamp
+	$(PY) -m pytest tests/unit -q
+
+integration: $(VENV)/.stamp
+	$(PY) -m pytest tests/integration -q
+
+e2e: $(VENV)/.stamp
+	$(PY) -m pytest tests/e2e -q
+
+test: lint typecheck cfn-lint checkov sam-validate build
+	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+
+bench: $(VENV)/.stamp
+	$(PY) -m bench
+
+deploy: build
+	$(SAM) deploy
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,1 @@
+"""Purchase orders: domain rules, data access and API edge shared by every function."""

@@ -1,0 +1,1 @@
+"""The HTTP edge: request models, the caller's identity, problem responses."""

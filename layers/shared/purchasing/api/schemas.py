@@ -1,0 +1,130 @@
+"""Request bodies and the few response envelopes that are not domain models."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field, model_validator
+
+from purchasing.domain.model import (
+    CamelModel,
+    Clauses,
+    Currency,
+    CustomAttributes,
+    LongText,
+    Money,
+    PartId,
+    PoNumber,
+    PoSummary,
+    PurchaseType,
+    Quantity,
+    Supplier,
+)
+
+MAX_LINES_PER_REQUEST = 1000
+
+
+class LineFields(CamelModel):
+    part_id: PartId | None = None
+    description: LongText
+    quantity: Quantity = Field(description="greater than zero")
+    unit_cost: Money
+    eta: date | None = None
+    paid: bool = False
+    purchase_type: PurchaseType = PurchaseType.PHYSICAL_NO_INVENTORY
+    quality_clauses: Clauses = []
+    term_requirements: Clauses = []
+    custom_attributes: CustomAttributes = {}
+
+    @model_validator(mode="after")
+    def _positive_quantity(self) -> LineFields:
+        if self.quantity <= 0:
+            raise ValueError("quantity must be greater than zero")
+        return self
+
+
+class CreateLineRequest(LineFields):
+    pass
+
+
+class CreatePoRequest(CamelModel):
+    supplier: Supplier
+    currency: Currency
+    number: PoNumber | None = None
+    lines: list[LineFields] = Field(default=[], max_length=MAX_LINES_PER_REQUEST)
+    custom_attributes: CustomAttributes = {}
+
+
+class _Patch(CamelModel):
+    """A partial update: only the fields sent change; null clears only the nullable ones."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_for_required(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                name = _field_name(cls, key)
+                if value is None and name is not None and name not in cls.NULLABLE:
+                    raise ValueError(f"'{key}' cannot be null")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+def _field_name(cls: type[BaseModel], key: str) -> str | None:
+    for name, info in cls.model_fields.items():
+        if key in (name, info.alias):
+            return name
+    return None
+
+
+class UpdatePoRequest(_Patch):
+    supplier: Supplier | None = None
+    currency: Currency | None = None
+    number: PoNumber | None = None
+    custom_attributes: CustomAttributes | None = None
+
+
+class UpdateLineRequest(_Patch):
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"part_id", "eta"})
+
+    part_id: PartId | None = None
+    description: LongText | None = None
+    quantity: Quantity | None = None
+    unit_cost: Money | None = None
+    eta: date | None = None
+    paid: bool | None = None
+    purchase_type: PurchaseType | None = None
+    quality_clauses: Clauses | None = None
+    term_requirements: Clauses | None = None
+    custom_attributes: CustomAttributes | None = None
+
+    @model_validator(mode="after")
+    def _positive_quantity(self) -> UpdateLineRequest:
+        if self.quantity is not None and self.quantity <= 0:
+            raise ValueError("quantity must be greater than zero")
+        return self
+
+
+class PoList(CamelModel):
+    items: list[PoSummary]
+    next_cursor: str | None = None
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None

@@ -1,0 +1,22 @@
+"""The environment, as a typed model parsed once."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    table_name: str = Field(min_length=1)
+    region: str = "us-east-1"
+    idempotency_ttl_seconds: int = 3600
+
+
+@cache
+def settings() -> Settings:
+    return Settings(
+        table_name=os.environ.get("TABLE_NAME", ""),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    )

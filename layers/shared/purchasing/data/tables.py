@@ -1,0 +1,176 @@
+"""The one table, as pynamodb models: one model per item type, keys built in one place.
+
+| item                    | PK                        | SK            |
+|-------------------------|---------------------------|---------------|
+| PO header               | ORG#o#PO#p                | PO            |
+| PO line                 | ORG#o#PO#p                | LINE#00001    |
+| PO number reservation   | ORG#o#PONUMBER#<NUMBER>   | PONUMBER      |
+| PO number counter       | ORG#o                     | COUNTER#PO    |
+| idempotency record      | IDEMPOTENCY#po-api        | <hash>        |
+
+Headers carry three GSI keys: by status, by supplier and by update time (all per org).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.constants import NUMBER
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from purchasing.config import settings
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A DynamoDB number read back as Decimal (pynamodb's NumberAttribute goes through float)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        return str(value)
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+class _Meta:
+    table_name = settings().table_name
+    region = settings().region
+
+
+def po_pk(org_id: str, po_id: str) -> str:
+    return f"ORG#{org_id}#PO#{po_id}"
+
+
+def status_key(org_id: str, status: str) -> str:
+    return f"ORG#{org_id}#STATUS#{status}"
+
+
+def supplier_key(org_id: str, supplier_name: str) -> str:
+    return f"ORG#{org_id}#SUPPLIER#{supplier_name.strip().casefold()}"
+
+
+def org_pos_key(org_id: str) -> str:
+    return f"ORG#{org_id}#POS"
+
+
+HEADER_SK = "PO"
+
+
+def line_sk(line_no: int) -> str:
+    return f"LINE#{line_no:05d}"
+
+
+class _Index(GlobalSecondaryIndex[Any]):
+    class Meta:
+        projection = AllProjection()
+
+
+class ByStatus(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByStatus"
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name="GSI1SK")
+
+
+class BySupplier(_Index):
+    class Meta(_Index.Meta):
+        index_name = "BySupplier"
+
+    gsi2pk = UnicodeAttribute(hash_key=True, attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
+
+
+class ByUpdated(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByUpdated"
+
+    gsi3pk = UnicodeAttribute(hash_key=True, attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
+
+
+class PoPartitionItem(Model):
+    """Any item in a PO's partition; a Query on the base model returns each as its own type."""
+
+    Meta = _Meta
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class PoHeaderItem(PoPartitionItem, discriminator="PO"):
+    po_id = UnicodeAttribute(attr_name="poId")
+    number = UnicodeAttribute()
+    status = UnicodeAttribute()
+    supplier_name = UnicodeAttribute(attr_name="supplierName")
+    supplier_email = UnicodeAttribute(attr_name="supplierEmail")
+    currency = UnicodeAttribute()
+    subtotal = DecimalAttribute()
+    line_count = NumberAttribute(attr_name="lineCount")
+    custom_attributes = JSONAttribute(attr_name="customAttributes")
+    version = NumberAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+    gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
+    gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
+    gsi2pk = UnicodeAttribute(attr_name="GSI2PK")
+    gsi2sk = UnicodeAttribute(attr_name="GSI2SK")
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK")
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK")
+
+    by_status = ByStatus()
+    by_supplier = BySupplier()
+    by_updated = ByUpdated()
+
+
+class PoLineItem(PoPartitionItem, discriminator="LINE"):
+    line_no = NumberAttribute(attr_name="lineNo")
+    part_id = UnicodeAttribute(attr_name="partId", null=True)
+    description = UnicodeAttribute()
+    quantity = DecimalAttribute()
+    unit_cost = DecimalAttribute(attr_name="unitCost")
+    eta = UnicodeAttribute(null=True)
+    paid = BooleanAttribute()
+    purchase_type = UnicodeAttribute(attr_name="purchaseType")
+    quality_clauses = ListAttribute(of=UnicodeAttribute, attr_name="qualityClauses")
+    term_requirements = ListAttribute(of=UnicodeAttribute, attr_name="termRequirements")
+    custom_attributes = JSONAttribute(attr_name="customAttributes")
+    status = UnicodeAttribute()
+    received_quantity = DecimalAttribute(attr_name="receivedQuantity")
+
+
+class PoNumberItem(Model):
+    """Reserves a PO number in an org: its key is the number, so a second one cannot be written."""
+
+    Meta = _Meta
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK", default="PONUMBER")
+    po_id = UnicodeAttribute(attr_name="poId")
+
+    @staticmethod
+    def key(org_id: str, number: str) -> str:
+        return f"ORG#{org_id}#PONUMBER#{number.upper()}"
+
+
+class CounterItem(Model):
+    Meta = _Meta
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    value = NumberAttribute(default=0)

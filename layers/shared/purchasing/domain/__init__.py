@@ -1,0 +1,1 @@
+"""Purchasing rules. No AWS here: every module is testable with plain Python."""

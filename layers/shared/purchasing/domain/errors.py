@@ -1,0 +1,50 @@
+"""Domain exceptions. Each carries the HTTP status it maps to; the API edge renders them once."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+    type = "bad-request"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class Unauthenticated(DomainError):
+    status, title, type = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title, type = 403, "Forbidden", "forbidden"
+
+
+class NotFound(DomainError):
+    status, title, type = 404, "Not found", "not-found"
+
+
+class PoNotEditable(DomainError):
+    status, title, type = 409, "Not editable in this status", "not-editable"
+
+
+class DuplicatePoNumber(DomainError):
+    status, title, type = 409, "Duplicate PO number", "duplicate-po-number"
+
+
+class ConcurrentUpdate(DomainError):
+    status, title, type = 409, "Concurrent update", "concurrent-update"
+
+
+class VersionMismatch(DomainError):
+    status, title, type = 412, "Version mismatch", "version-mismatch"
+
+
+class InvalidCursor(DomainError):
+    status, title, type = 400, "Invalid cursor", "invalid-cursor"
+
+
+class InvalidRequest(DomainError):
+    status, title, type = 422, "Invalid request", "validation"

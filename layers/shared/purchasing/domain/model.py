@@ -1,0 +1,204 @@
+"""The purchase order as the domain sees it: a header, its lines, derived totals.
+
+These models are also what the API returns (camelCase on the wire, decimals as strings).
+The table models in `purchasing.data` are separate; conversion happens there.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.alias_generators import to_camel
+
+
+class Status(StrEnum):
+    """Line statuses; a PO's status takes the same values (derived from its lines)."""
+
+    DRAFT = "DRAFT"
+    IN_REVIEW = "IN_REVIEW"
+    APPROVED = "APPROVED"
+    ORDERED = "ORDERED"
+    RECEIVED = "RECEIVED"
+    CANCELED = "CANCELED"
+
+
+class PurchaseType(StrEnum):
+    CREATES_INVENTORY = "CREATES_INVENTORY"
+    PHYSICAL_NO_INVENTORY = "PHYSICAL_NO_INVENTORY"
+    DIGITAL_NO_INVENTORY = "DIGITAL_NO_INVENTORY"
+
+
+# --- decimals: strings on the wire, Decimal inside, never float -------------------------------
+
+_DECIMAL = re.compile(r"^(0|[1-9]\d{0,11})(\.\d{1,4})?$")
+DECIMAL_PATTERN = _DECIMAL.pattern
+
+
+def _parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _DECIMAL.match(value):
+        raise ValueError('must be a decimal string such as "12.50" (up to 12 digits and 4 decimals)')
+    try:
+        return Decimal(value)
+    except InvalidOperation as error:  # pragma: no cover - the pattern already excludes it
+        raise ValueError("not a decimal number") from error
+
+
+def format_decimal(value: Decimal) -> str:
+    """At least two decimals for money-like values, without losing precision: 12 -> "12.00"."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        value = value.quantize(Decimal("0.01"))
+    return f"{value:f}"
+
+
+def format_quantity(value: Decimal) -> str:
+    normalized = value.normalize()
+    return f"{normalized:f}" if normalized == normalized.to_integral() else f"{normalized:f}".rstrip("0")
+
+
+_decimal_schema = WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "examples": ["12.50"]})
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse_decimal),
+    PlainSerializer(format_decimal, return_type=str),
+    _decimal_schema,
+]
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_parse_decimal),
+    PlainSerializer(format_quantity, return_type=str),
+    _decimal_schema,
+]
+
+# ISO 4217 currencies whose minor unit is not 2 (everything else rounds to cents).
+_MINOR_UNITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+                "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+                "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}  # fmt: skip
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2)), rounding=ROUND_HALF_UP)
+
+
+# --- small value types ------------------------------------------------------------------------
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Clause = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+PoNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+]
+PartId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+AttributeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+AttributeValue = (
+    Annotated[str, StringConstraints(max_length=500)]
+    | StrictBool
+    | Annotated[StrictInt, Field(ge=-(10**15), le=10**15)]
+)
+CustomAttributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)]
+Clauses = Annotated[list[Clause], Field(max_length=50)]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Supplier(CamelModel):
+    name: Text
+    email: EmailStr
+
+
+class Totals(CamelModel):
+    subtotal: Money = Decimal(0)
+
+
+class Line(CamelModel):
+    id: str
+    line_no: int
+    part_id: PartId | None = None
+    description: LongText
+    quantity: Quantity
+    unit_cost: Money
+    eta: date | None = None
+    paid: bool = False
+    purchase_type: PurchaseType = PurchaseType.PHYSICAL_NO_INVENTORY
+    quality_clauses: Clauses = []
+    term_requirements: Clauses = []
+    custom_attributes: CustomAttributes = {}
+    status: Status = Status.DRAFT
+    received_quantity: Quantity = Decimal(0)
+    amount: Money = Decimal(0)
+
+
+class PurchaseOrder(CamelModel):
+    id: str
+    number: str
+    status: Status = Status.DRAFT
+    supplier: Supplier
+    currency: str
+    lines: list[Line] = []
+    totals: Totals = Totals()
+    custom_attributes: CustomAttributes = {}
+    version: int = 1
+    created_at: str
+    updated_at: str
+    created_by: str
+    approvals: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+
+
+class PoSummary(CamelModel):
+    """A PO as a list shows it: the header without its lines."""
+
+    id: str
+    number: str
+    status: Status
+    supplier: Supplier
+    currency: str
+    totals: Totals
+    line_count: int
+    version: int
+    created_at: str
+    updated_at: str
+    created_by: str
+
+
+def line_id(line_no: int) -> str:
+    return f"{line_no:05d}"
+
+
+def with_totals(po: PurchaseOrder) -> PurchaseOrder:
+    """Line amounts rounded to the currency's minor unit; the subtotal skips canceled lines."""
+    lines = [
+        line.model_copy(update={"amount": round_money(line.quantity * line.unit_cost, po.currency)})
+        for line in po.lines
+    ]
+    subtotal = sum((line.amount for line in lines if line.status is not Status.CANCELED), Decimal(0))
+    return po.model_copy(
+        update={"lines": lines, "totals": Totals(subtotal=round_money(subtotal, po.currency))}
+    )

@@ -1,0 +1,177 @@
+"""template.yaml, read for running it locally: the single source of resources, routes and env.
+
+The local cloud, the integration tests and the benchmarks all build what they need from here,
+so none of them can drift from what `sam deploy` creates.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+@cache
+def load() -> dict[str, Any]:
+    return dict(cfn_yaml.load(str(TEMPLATE)))
+
+
+def resources(resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties, for every resource of one type."""
+    return {
+        name: dict(resource.get("Properties") or {})
+        for name, resource in load()["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def table_definition(logical_id: str, table_name: str) -> dict[str, Any]:
+    """CreateTable arguments from the template's own table properties."""
+    props = resources("AWS::DynamoDB::Table")[logical_id]
+    definition: dict[str, Any] = {"TableName": table_name}
+    for key in (
+        "AttributeDefinitions",
+        "KeySchema",
+        "GlobalSecondaryIndexes",
+        "BillingMode",
+        "SSESpecification",
+    ):
+        if key in props:
+            definition[key] = _plain(props[key])
+    if "StreamSpecification" in props:
+        definition["StreamSpecification"] = {"StreamEnabled": True, **_plain(props["StreamSpecification"])}
+    definition.get("SSESpecification", {}).pop("SSEType", None)
+    return definition
+
+
+def ttl_attribute(logical_id: str) -> str | None:
+    spec = resources("AWS::DynamoDB::Table")[logical_id].get("TimeToLiveSpecification") or {}
+    return str(spec["AttributeName"]) if spec.get("Enabled") else None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    module_file: Path
+    handler_name: str
+    environment: dict[str, str] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def functions(physical_names: dict[str, str] | None = None) -> dict[str, FunctionSpec]:
+    """Every AWS::Serverless::Function with its environment resolved against local names."""
+    names = physical_names or {}
+    template = load()
+    globals_ = (template.get("Globals") or {}).get("Function") or {}
+    global_env = ((globals_.get("Environment") or {}).get("Variables")) or {}
+    specs: dict[str, FunctionSpec] = {}
+    for logical_id, props in resources("AWS::Serverless::Function").items():
+        module, handler_name = str(props["Handler"]).rsplit(".", 1)
+        code_uri = ROOT / str(props["CodeUri"])
+        env = {**global_env, **(((props.get("Environment") or {}).get("Variables")) or {})}
+        events = {name: dict(event) for name, event in (props.get("Events") or {}).items()}
+        routes = [
+            Route(
+                method=str(event["Properties"]["Method"]).upper(),
+                path=str(event["Properties"]["Path"]),
+                function=logical_id,
+            )
+            for event in events.values()
+            if event["Type"] == "Api"
+        ]
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            code_uri=code_uri,
+            module_file=code_uri / f"{module.replace('.', '/')}.py",
+            handler_name=handler_name,
+            environment={key: str(resolve(value, names)) for key, value in env.items()},
+            routes=routes,
+            events=events,
+        )
+    return specs
+
+
+def routes() -> list[Route]:
+    return [route for spec in functions().values() for route in spec.routes]
+
+
+def load_module(spec: FunctionSpec) -> ModuleType:
+    """Import a function's handler module under a name of its own (every function has an app.py)."""
+    name = f"functions_{spec.code_uri.name}_{spec.module_file.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    layer = str(ROOT / "layers" / "shared")
+    if layer not in sys.path:
+        sys.path.insert(0, layer)
+    module_spec = importlib.util.spec_from_file_location(name, spec.module_file)
+    assert module_spec and module_spec.loader
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def resolve(value: Any, names: dict[str, str]) -> Any:
+    """Ref, Fn::Sub and Fn::GetAtt against local physical names; parameters take their defaults."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Ref":
+            return _ref(str(arg), names)
+        if key == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            return re.sub(r"\$\{([^}]+)\}", lambda m: _sub_var(m.group(1), names), text)
+        if key == "Fn::GetAtt":
+            logical, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            return f"arn:aws:local:{REGION}:{ACCOUNT}:{attribute.lower()}/{_ref(str(logical), names)}"
+    if isinstance(value, dict):
+        return {key: resolve(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, names) for item in value]
+    return value
+
+
+def _ref(name: str, names: dict[str, str]) -> str:
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "purchase-orders-local"}
+    if name in pseudo:
+        return pseudo[name]
+    parameters = load().get("Parameters") or {}
+    if name in parameters:
+        return str(parameters[name].get("Default", ""))
+    return names.get(name, name)
+
+
+def _sub_var(expression: str, names: dict[str, str]) -> str:
+    if "." in expression:
+        return str(resolve({"Fn::GetAtt": expression.split(".", 1)}, names))
+    return _ref(expression, names)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
