@@ -52,7 +52,9 @@ def table_definition(logical_id: str, table_name: str) -> dict[str, Any]:
             definition[key] = _plain(props[key])
     if "StreamSpecification" in props:
         definition["StreamSpecification"] = {"StreamEnabled": True, **_plain(props["StreamSpecification"])}
-    definition.get("SSESpecification", {}).pop("SSEType", None)
+    if "SSESpecification" in definition:  # CloudFormation says SSEEnabled where the API says Enabled
+        sse = definition["SSESpecification"]
+        definition["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
     return definition
 
 
@@ -175,3 +177,39 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
+
+
+# --- appended for the local cloud: route authorization and function settings ---------------------
+
+
+def route_authorizer(route: Route) -> str | None:
+    """The authorizer API Gateway puts in front of a route, or None for a public one.
+
+    The event's own `Auth.Authorizer` wins (`NONE` makes the route public); otherwise the
+    default authorizer of its API (`RestApiId`), or of the implicit API from `Globals.Api`.
+    """
+    for event in functions()[route.function].events.values():
+        props = event.get("Properties") or {}
+        if event.get("Type") != "Api" or str(props.get("Path")) != route.path:
+            continue
+        if str(props.get("Method", "")).upper() != route.method:
+            continue
+        own = (props.get("Auth") or {}).get("Authorizer")
+        if own is not None:
+            return None if str(own) == "NONE" else str(own)
+        api_ref = props.get("RestApiId")
+        if isinstance(api_ref, dict) and "Ref" in api_ref:
+            api = resources("AWS::Serverless::Api").get(str(api_ref["Ref"])) or {}
+        else:
+            api = (load().get("Globals") or {}).get("Api") or {}
+        default = (api.get("Auth") or {}).get("DefaultAuthorizer")
+        return None if default in (None, "NONE") else str(default)
+    raise KeyError(f"no Api event for {route.method} {route.path} on {route.function}")
+
+
+def function_setting(logical_id: str, key: str, default: Any = None) -> Any:
+    """A function property as deployed: its own value, else `Globals.Function`'s, else default."""
+    props = resources("AWS::Serverless::Function")[logical_id]
+    if key in props:
+        return props[key]
+    return ((load().get("Globals") or {}).get("Function") or {}).get(key, default)

@@ -45,7 +45,7 @@ class LambdaContext:
 
 
 def claims(
-    org: str = "acme", email: str = "buyer@acme.test", role: str = "buyer", sub: str = "user-1"
+    org: str = "acme", email: str = "buyer@acme.example.com", role: str = "buyer", sub: str = "user-1"
 ) -> dict[str, str]:
     return {"sub": sub, "email": email, "custom:org_id": org, "cognito:groups": role}
 
@@ -130,7 +130,7 @@ def api(aws: None, po_api_module: ModuleType) -> Api:
 
 def new_po_body(lines: int = 1, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "supplier": {"name": "Acme Metals", "email": "sales@acme-metals.test"},
+        "supplier": {"name": "Acme Metals", "email": "sales@acme-metals.example.com"},
         "currency": "USD",
         "lines": [
             {"description": f"Bolt M{6 + n}", "quantity": "10", "unitCost": "1.25", "partId": f"BOLT-{n}"}

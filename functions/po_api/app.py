@@ -21,7 +21,7 @@ from purchasing.api.schemas import (
     UpdatePoRequest,
 )
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
-from purchasing.domain.errors import InvalidRequest
+from purchasing.domain.errors import BadRequest
 from purchasing.domain.model import Line, PurchaseOrder, Status
 from purchasing.observability import logger, metrics, tracer
 
@@ -34,7 +34,7 @@ IfMatch = Annotated[
     str | None, Header(alias="if-match", max_length=40, description="the PO version the change is based on")
 ]
 IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128)]
-_VERSION = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+_VERSION = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 def caller(*roles: str) -> Principal:
@@ -47,8 +47,8 @@ def version_from(if_match: str | None) -> int | None:
         return None
     match = _VERSION.match(if_match.strip())
     if not match:
-        raise InvalidRequest('If-Match must be a PO version such as "3"', field="If-Match")
-    return int(match.group(1))
+        raise BadRequest('If-Match must be a PO version such as "3"', field="If-Match")
+    return int(match.group(1) or match.group(2))
 
 
 def _json(status: int, po: PurchaseOrder, body: PurchaseOrder | Line | None = None) -> Response:

@@ -8,7 +8,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -64,11 +67,19 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
             return problem(
                 400, "Malformed JSON", "the request body is not valid JSON", type_="malformed-json"
             )
+        if all(tuple(detail.get("loc", ()))[:1] == ("path",) for detail in details):
+            return problem(404, "Not found", "no such resource", type_="not-found")  # an id that cannot exist
         errors = [
             {"field": _field_path(detail.get("loc", ())), "message": str(detail.get("msg", ""))}
             for detail in details
         ]
         return problem(422, "Invalid request", "some fields are invalid", type_="validation", errors=errors)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(_: RequestUnsupportedContentType) -> Response:
+        return problem(
+            415, "Unsupported content type", "send JSON (application/json)", type_="unsupported-media-type"
+        )
 
     @app.exception_handler(IdempotencyValidationError)
     def _idempotency_mismatch(_: IdempotencyValidationError) -> Response:

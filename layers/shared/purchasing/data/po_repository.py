@@ -34,7 +34,16 @@ from purchasing.data.tables import (
     supplier_key,
 )
 from purchasing.domain.errors import DuplicatePoNumber, InvalidCursor
-from purchasing.domain.model import Line, PoSummary, PurchaseOrder, Status, Supplier, Totals, line_id
+from purchasing.domain.model import (
+    Line,
+    PoSummary,
+    PurchaseOrder,
+    Status,
+    Supplier,
+    Totals,
+    line_id,
+    with_totals,
+)
 
 TRANSACTION_LIMIT = 100
 
@@ -61,7 +70,7 @@ def get(org_id: str, po_id: str) -> PurchaseOrder | None:
             header = item
         elif isinstance(item, PoLineItem):
             lines.append(item)
-    return None if header is None else _to_domain(header, lines)
+    return None if header is None else with_totals(_to_domain(header, lines))
 
 
 def create(org_id: str, po: PurchaseOrder) -> None:
@@ -246,10 +255,10 @@ def _transact(
             for item, condition in deletes:
                 transaction.delete(item, condition=condition)
     except TransactWriteError as error:
+        # pynamodb sends deletes before puts; the reasons come back in that order.
         reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-        failed = [
-            item for (item, _), code in zip(puts, reasons, strict=False) if code == "ConditionalCheckFailed"
-        ]
+        sent = [item for item, _ in deletes + puts]
+        failed = [item for item, code in zip(sent, reasons, strict=False) if code == "ConditionalCheckFailed"]
         if any(isinstance(item, PoNumberItem) for item in failed):
             raise DuplicatePoNumber(
                 f"PO number {number} is already used in this organization", field="number"

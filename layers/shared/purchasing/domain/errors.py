@@ -42,6 +42,10 @@ class VersionMismatch(DomainError):
     status, title, type = 412, "Version mismatch", "version-mismatch"
 
 
+class BadRequest(DomainError):
+    status, title, type = 400, "Bad request", "bad-request"
+
+
 class InvalidCursor(DomainError):
     status, title, type = 400, "Invalid cursor", "invalid-cursor"
 

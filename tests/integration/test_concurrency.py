@@ -1,0 +1,88 @@
+"""Two writers race on one PO: optimistic locking means neither update is ever lost silently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from purchasing.data import po_repository
+from tests.conftest import Api, Reply, new_po_body
+
+
+def interleave(monkeypatch: pytest.MonkeyPatch, other_writer: Callable[[], Reply]) -> list[Reply]:
+    """Run `other_writer` to completion right after the first writer has read the PO."""
+    real_get, replies = po_repository.get, []
+
+    def read_then_let_the_other_writer_in(*args: Any) -> Any:
+        po = real_get(*args)
+        if not replies:
+            monkeypatch.setattr(po_repository, "get", real_get)
+            replies.append(other_writer())
+        return po
+
+    monkeypatch.setattr(po_repository, "get", read_then_let_the_other_writer_in)
+    return replies
+
+
+def test_with_if_match_the_writer_that_read_a_stale_version_gets_412(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    po = create_po(api)
+    path = f"/pos/{po['id']}/lines/00001"
+    second = interleave(
+        monkeypatch, lambda: api("PATCH", path, {"description": "B"}, headers={"If-Match": "1"})
+    )
+
+    first = api("PATCH", path, {"quantity": "99"}, headers={"If-Match": "1"})
+
+    assert (second[0].status, first.status) == (200, 412)
+    line = api("GET", f"/pos/{po['id']}").body["lines"][0]
+    assert (line["description"], line["quantity"]) == ("B", "10")
+
+
+def test_without_if_match_the_losing_writer_retries_on_fresh_data_and_both_changes_stand(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    po = create_po(api, lines=2)
+    second = interleave(
+        monkeypatch, lambda: api("PATCH", f"/pos/{po['id']}/lines/00002", {"description": "B"})
+    )
+
+    first = api("PATCH", f"/pos/{po['id']}/lines/00001", {"quantity": "99"})
+
+    assert (second[0].status, first.status) == (200, 200)
+    read = api("GET", f"/pos/{po['id']}").body
+    assert [line["quantity"] for line in read["lines"]] == ["99", "10"]
+    assert [line["description"] for line in read["lines"]] == ["Bolt M6", "B"]
+    assert read["version"] == 3
+    assert read["totals"]["subtotal"] == "136.25"  # 99 x 1.25 + 10 x 1.25
+
+
+def test_concurrent_line_adds_all_land_with_distinct_numbers(api: Api) -> None:
+    po = create_po(api, lines=0)
+
+    def add(n: int) -> int:
+        return api(
+            "POST", f"/pos/{po['id']}/lines", {"description": f"L{n}", "quantity": "1", "unitCost": "1"}
+        ).status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(add, range(8)))
+
+    read = api("GET", f"/pos/{po['id']}").body
+    assert statuses.count(201) == len(read["lines"])
+    assert sorted(line["description"] for line in read["lines"]) == sorted(
+        f"L{n}" for n, status in enumerate(statuses) if status == 201
+    )
+    assert [line["id"] for line in read["lines"]] == [f"{n:05d}" for n in range(1, len(read["lines"]) + 1)]
+    assert read["version"] == 1 + len(read["lines"])
+    assert set(statuses) <= {201, 409}  # a writer that lost five races in a row is told to retry
+
+
+def create_po(api: Api, lines: int = 1) -> dict[str, Any]:
+    reply = api("POST", "/pos", new_po_body(lines=lines))
+    assert reply.status == 201
+    return reply.body

@@ -1,0 +1,61 @@
+"""Request models: partial updates and the limits that keep items inside DynamoDB's bounds."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from purchasing.api.schemas import CreatePoRequest, UpdateLineRequest, UpdatePoRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_patch_reports_only_the_fields_sent() -> None:
+    assert UpdateLineRequest.model_validate({"paid": True, "eta": None}).changes() == {
+        "paid": True,
+        "eta": None,
+    }
+
+
+@pytest.mark.parametrize("body", [{"description": None}, {"quantity": None}, {"paid": None}])
+def test_null_only_clears_nullable_fields(body: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="cannot be null"):
+        UpdateLineRequest.model_validate(body)
+
+
+def test_a_header_patch_cannot_null_the_supplier() -> None:
+    with pytest.raises(ValidationError):
+        UpdatePoRequest.model_validate({"supplier": None})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"currency": "usd"},
+        {"number": "has space"},
+        {"lines": [{"description": "x", "quantity": "1", "unitCost": "1", "extra": 1}]},
+        {"customAttributes": {"k": 1.5}},
+        {"customAttributes": {f"k{n}": "v" for n in range(51)}},
+        {"lines": [{"description": "x" * 2001, "quantity": "1", "unitCost": "1"}]},
+    ],
+)
+def test_out_of_bounds_input_is_refused(overrides: dict[str, object]) -> None:
+    body = {"supplier": {"name": "A", "email": "a@a.example.com"}, "currency": "USD", **overrides}
+    with pytest.raises(ValidationError):
+        CreatePoRequest.model_validate(body)
+
+
+def test_the_layer_ships_the_runtime_dependencies_the_project_declares() -> None:
+    def names(requirements: list[str]) -> set[str]:
+        return {
+            req.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
+            for req in requirements
+        }
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "layers/shared/requirements.txt").read_text().splitlines()
+    shipped = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert names(declared) - {"boto3"} == names(shipped)  # the Lambda runtime provides boto3
