@@ -14,7 +14,7 @@ from tests.conftest import Api, Reply, new_po_body
 
 def interleave(monkeypatch: pytest.MonkeyPatch, other_writer: Callable[[], Reply]) -> list[Reply]:
     """Run `other_writer` to completion right after the first writer has read the PO."""
-    real_get, replies = po_repository.get, []
+    real_get, replies = po_repository.get, list[Reply]()
 
     def read_then_let_the_other_writer_in(*args: Any) -> Any:
         po = real_get(*args)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from purchasing.config import settings
@@ -115,6 +116,7 @@ def list_summaries(
     org_id: str, *, status: Status | None, supplier: str | None, limit: int, cursor: str | None
 ) -> tuple[list[PoSummary], str | None]:
     condition = None
+    index: GlobalSecondaryIndex[Any]
     if supplier is not None:
         index, hash_key = PoHeaderItem.by_supplier, supplier_key(org_id, supplier)
         condition = PoHeaderItem.status == status.value if status else None

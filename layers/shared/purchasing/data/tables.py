@@ -104,7 +104,8 @@ class ByUpdated(_Index):
 class PoPartitionItem(Model):
     """Any item in a PO's partition; a Query on the base model returns each as its own type."""
 
-    Meta = _Meta
+    class Meta(_Meta):
+        pass
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -157,7 +158,8 @@ class PoLineItem(PoPartitionItem, discriminator="LINE"):
 class PoNumberItem(Model):
     """Reserves a PO number in an org: its key is the number, so a second one cannot be written."""
 
-    Meta = _Meta
+    class Meta(_Meta):
+        pass
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK", default="PONUMBER")
@@ -169,7 +171,8 @@ class PoNumberItem(Model):
 
 
 class CounterItem(Model):
-    Meta = _Meta
+    class Meta(_Meta):
+        pass
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
