@@ -58,4 +58,4 @@ def test_the_layer_ships_the_runtime_dependencies_the_project_declares() -> None
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lines = (ROOT / "layers/shared/requirements.txt").read_text().splitlines()
     shipped = [line for line in lines if line.strip() and not line.startswith("#")]
-    assert names(declared) - {"boto3"} == names(shipped)  # the Lambda runtime provides boto3
+    assert names(declared) == names(shipped)
