@@ -1,0 +1,12 @@
+"""The sections `python -m bench` runs, in this order. Add a new one by appending its SECTION here."""
+
+from __future__ import annotations
+
+from bench.core import Section
+from bench.sections import dynamodb_calls, get_latency, import_time
+
+SECTIONS: list[Section] = [
+    import_time.SECTION,
+    dynamodb_calls.SECTION,
+    get_latency.SECTION,
+]
