@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -23,11 +24,14 @@ os.environ.update(
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_LOG_LEVEL="WARNING",
     POWERTOOLS_METRICS_DISABLED="true",
+    EVENTS_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-events-test",
 )
 
 from moto import mock_aws  # noqa: E402
 
-from local import template  # noqa: E402
+from local import moto_patches, template  # noqa: E402
+
+moto_patches.apply()
 
 
 @dataclass
@@ -94,14 +98,90 @@ class Reply:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto with the app's table created from template.yaml."""
+    """moto with the app's table created from template.yaml, and the PO events topic."""
     import boto3
 
     with mock_aws():
         boto3.client("dynamodb").create_table(
             **template.table_definition("PurchaseOrdersTable", os.environ["TABLE_NAME"])
         )
+        boto3.client("sns").create_topic(Name="po-events-test")
         yield
+
+
+class Topic:
+    """What the PO events topic published, through an SQS queue subscribed to it."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self.sqs = boto3.client("sqs")
+        self.queue_url = self.sqs.create_queue(QueueName="po-events-tap")["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+        boto3.client("sns").subscribe(
+            TopicArn=os.environ["EVENTS_TOPIC_ARN"],
+            Protocol="sqs",
+            Endpoint=queue_arn["Attributes"]["QueueArn"],
+        )
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message published since the last call: its body and its attributes."""
+        received = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                attributes = {
+                    key: value["Value"] for key, value in envelope.get("MessageAttributes", {}).items()
+                }
+                received.append({"body": json.loads(envelope["Message"]), "attributes": attributes})
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+
+@pytest.fixture
+def topic(aws: None) -> Topic:
+    return Topic()
+
+
+class Stream:
+    """The table's stream as Lambda delivers it to the status consumer: read from moto, filtered
+    by the template's FilterCriteria, passed to the real handler."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        from local import event_filter, streams
+
+        spec = template.functions()["StatusStreamFunction"]
+        self.module = template.load_module(spec)
+        self.patterns = event_filter.filter_patterns(spec.events["TableStream"]["Properties"])
+        self.matches = event_filter.matches
+        table = boto3.client("dynamodb").describe_table(TableName=os.environ["TABLE_NAME"])["Table"]
+        self.reader = streams.StreamReader(streams.streams_client("us-east-1"), table["LatestStreamArn"])
+
+    def records(self) -> list[dict[str, Any]]:
+        return [record for record in self.reader.read() if self.matches(self.patterns, record)]
+
+    def deliver(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.module.lambda_handler({"Records": records}, LambdaContext(function_name="status-stream"))
+
+    def drain(self, rounds: int = 5) -> int:
+        """Deliver until the consumer's own writes stop producing records; how many were delivered."""
+        delivered = 0
+        for _ in range(rounds):
+            records = self.records()
+            if not records:
+                return delivered
+            assert self.deliver(records) == {"batchItemFailures": []}
+            delivered += len(records)
+        raise AssertionError("the stream did not settle")
+
+
+@pytest.fixture
+def stream(aws: None) -> Stream:
+    return Stream()
 
 
 @pytest.fixture(scope="session")
@@ -123,9 +203,25 @@ class Api:
         return Reply(response["statusCode"], headers, json.loads(text) if text else None)
 
 
+class Apis(Api):
+    """Every API function of the template, routed by method and path as API Gateway does."""
+
+    def __init__(self) -> None:
+        self.caller = claims()
+        self.routes = [
+            (route.method, re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", route.path) + "$"), route.function)
+            for route in template.routes()
+        ]
+
+    def __call__(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
+        function = next(fn for m, pattern, fn in self.routes if m == method and pattern.match(path))
+        self.module = template.load_module(template.functions()[function])
+        return super().__call__(method, path, body, **kwargs)
+
+
 @pytest.fixture
 def api(aws: None, po_api_module: ModuleType) -> Api:
-    return Api(po_api_module)
+    return Apis()
 
 
 def new_po_body(lines: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -133,8 +229,7 @@ def new_po_body(lines: int = 1, **overrides: Any) -> dict[str, Any]:
         "supplier": {"name": "Acme Metals", "email": "sales@acme-metals.example.com"},
         "currency": "USD",
         "lines": [
-            {"description": f"Bolt M{6 + n}", "quantity": "10", "unitCost": "1.25", "partId": f"BOLT-{n}"}
-            for n in range(lines)
+            {"description": f"Bolt M{6 + n}", "quantity": "10", "unitCost": "1.25"} for n in range(lines)
         ],
     }
     body.update(overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -61,6 +62,29 @@ def test_without_if_match_the_losing_writer_retries_on_fresh_data_and_both_chang
     assert read["totals"]["subtotal"] == "136.25"  # 99 x 1.25 + 10 x 1.25
 
 
+@pytest.fixture
+def atomic_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write atomically; in-process moto does not (a failed transaction
+    restores a snapshot of the whole table, erasing what other threads wrote meanwhile).
+    Serialize moto's writes so the test exercises our locking, not moto's thread safety."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is not None:
+            monkeypatch.setattr(DynamoDBBackend, name, _locked(lock, original))
+
+
+def _locked(lock: threading.RLock, function: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return function(*args, **kwargs)
+
+    return call
+
+
+@pytest.mark.usefixtures("atomic_writes")
 def test_concurrent_line_adds_all_land_with_distinct_numbers(api: Api) -> None:
     po = create_po(api, lines=0)
 

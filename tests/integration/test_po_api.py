@@ -256,10 +256,12 @@ def test_an_unknown_line_is_not_found(api: Api) -> None:
 
 
 def put_in_status(po_id: str, status: str) -> None:
-    from purchasing.data.tables import PoHeaderItem, po_pk
+    """The PO's status follows its lines: put every line in that status."""
+    from purchasing.data.tables import PoLineItem, PoPartitionItem, po_pk
 
-    header = PoHeaderItem.get(po_pk("acme", po_id), "PO")
-    header.update(actions=[PoHeaderItem.status.set(status)])
+    for item in PoPartitionItem.query(po_pk("acme", po_id)):
+        if isinstance(item, PoLineItem):
+            item.update(actions=[PoLineItem.status.set(status)])
 
 
 @pytest.mark.parametrize("status", ["IN_REVIEW", "APPROVED", "ORDERED", "RECEIVED", "CANCELED"])

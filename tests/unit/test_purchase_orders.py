@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from purchasing.domain import purchase_orders
-from purchasing.domain.errors import NotFound, PoNotEditable
+from purchasing.domain.errors import NotFound, PoNotEditable, TooLarge
 from purchasing.domain.model import PurchaseOrder, Status, Supplier
 
 NOW, LATER = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
@@ -81,3 +81,20 @@ def test_in_draft_a_received_line_can_still_be_raised() -> None:
     )
     after = purchase_orders.change_line(po, "00001", {"quantity": Decimal(5)}, LATER)
     assert after.lines[0].quantity == Decimal(5)
+
+
+def test_a_po_holds_at_most_a_thousand_lines() -> None:
+    po = draft(lines=purchase_orders.MAX_LINES)
+    with pytest.raises(PoNotEditable, match="at most 1000 lines"):
+        purchase_orders.add_line(
+            po, {"description": "one more", "quantity": Decimal(1), "unit_cost": Decimal(1)}, LATER
+        )
+
+
+def test_a_po_whose_lines_would_not_fit_a_response_is_too_large() -> None:
+    clauses = ["x" * 500] * 50
+    line = {"description": "d", "quantity": Decimal(1), "unit_cost": Decimal(1), "quality_clauses": clauses}
+    po = draft(lines=0)
+    with pytest.raises(TooLarge):
+        for _ in range(200):
+            po = purchase_orders.add_line(po, line, LATER)

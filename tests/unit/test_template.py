@@ -28,6 +28,7 @@ CONTRACT_ROUTES = {
 # What the PO API does on the table, and nothing else (TransactWriteItems is authorized per item).
 PO_API_TABLE_ACTIONS = {
     "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
@@ -100,7 +101,8 @@ def _routes() -> set[tuple[str, str]]:
 
 
 def _sample_events() -> list[Path]:
-    return sorted(EVENTS.glob("*/*.json"))
+    """The API Gateway events (stream consumers' samples are stream events)."""
+    return sorted(path for path in EVENTS.glob("*/*.json") if "httpMethod" in json.loads(path.read_text()))
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     region: str = "us-east-1"
     idempotency_ttl_seconds: int = 3600
+    events_topic_arn: str = ""
 
 
 @cache
@@ -19,4 +20,5 @@ def settings() -> Settings:
     return Settings(
         table_name=os.environ.get("TABLE_NAME", ""),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        events_topic_arn=os.environ.get("EVENTS_TOPIC_ARN", ""),
     )

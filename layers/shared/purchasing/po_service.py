@@ -1,4 +1,5 @@
-"""Use cases for purchase orders: load, apply a pure change, write back under optimistic locking.
+"""Use cases for purchase orders: load, apply a pure change, write it back with its history under
+optimistic locking.
 
 Without `If-Match` a write that loses a race is retried on the fresh PO (nothing is lost);
 with `If-Match` the caller asked for that exact version, so a mismatch is a 412.
@@ -6,22 +7,49 @@ with `If-Match` the caller asked for that exact version, so a mismatch is a 412.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from purchasing.api.auth import Principal
-from purchasing.api.schemas import CreateLineRequest, CreatePoRequest, UpdateLineRequest, UpdatePoRequest
-from purchasing.data import po_repository as repository
+from purchasing.api.schemas import (
+    CreateLineRequest,
+    CreatePoRequest,
+    LineFields,
+    UpdateLineRequest,
+    UpdatePoRequest,
+)
+from purchasing.data import parts_repository, po_repository
 from purchasing.data.idempotency import once
-from purchasing.domain import purchase_orders
-from purchasing.domain.errors import ConcurrentUpdate, DuplicatePoNumber, NotFound, VersionMismatch
-from purchasing.domain.model import Line, PoSummary, PurchaseOrder, Status, utc_now
+from purchasing.domain import history, lifecycle, purchase_orders
+from purchasing.domain.errors import (
+    ConcurrentUpdate,
+    DuplicatePoNumber,
+    InvalidRequest,
+    NotFound,
+    VersionMismatch,
+)
+from purchasing.domain.model import (
+    HistoryEvent,
+    Line,
+    PoSummary,
+    PurchaseOrder,
+    PurchaseType,
+    Status,
+    utc_now,
+)
 
 MAX_ATTEMPTS = 5
 
+Change = Callable[[PurchaseOrder, str], PurchaseOrder]
+Describe = Callable[[PurchaseOrder, PurchaseOrder], Sequence[HistoryEvent]]
+
+
+# --- reads -------------------------------------------------------------------------------------
+
 
 def get(principal: Principal, po_id: str) -> PurchaseOrder:
-    po = repository.get(principal.org_id, po_id)
+    po = po_repository.get(principal.org_id, po_id)
     if po is None:
         raise NotFound(f"PO {po_id} not found")
     return po
@@ -30,9 +58,17 @@ def get(principal: Principal, po_id: str) -> PurchaseOrder:
 def list_summaries(
     principal: Principal, *, status: Status | None, supplier: str | None, limit: int, cursor: str | None
 ) -> tuple[list[PoSummary], str | None]:
-    return repository.list_summaries(
+    return po_repository.list_summaries(
         principal.org_id, status=status, supplier=supplier, limit=limit, cursor=cursor
     )
+
+
+def history_of(principal: Principal, po_id: str) -> list[HistoryEvent]:
+    get(principal, po_id)  # another org's PO is a 404, not an empty history
+    return po_repository.history(principal.org_id, po_id)
+
+
+# --- create and edit ---------------------------------------------------------------------------
 
 
 def create(principal: Principal, request: CreatePoRequest, idempotency_key: str | None) -> PurchaseOrder:
@@ -44,24 +80,25 @@ def create(principal: Principal, request: CreatePoRequest, idempotency_key: str 
         "user": principal.email,
         "body": request.model_dump(mode="json", by_alias=True),
     }
-    return PurchaseOrder.model_validate(_create_once(data=data))
+    return get(principal, _create_once(data=data)["poId"])
 
 
 def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
+    lines = _with_part_types(principal.org_id, request.lines, "lines")
     for _ in range(MAX_ATTEMPTS):
-        number = request.number or repository.next_po_number(principal.org_id)
+        number = request.number or po_repository.next_po_number(principal.org_id)
         po = purchase_orders.new_purchase_order(
-            po_id=repository.new_po_id(),
+            po_id=po_repository.new_po_id(),
             number=number,
             supplier=request.supplier,
             currency=request.currency,
-            lines=[line.model_dump() for line in request.lines],
+            lines=lines,
             custom_attributes=request.custom_attributes,
             created_by=principal.email,
             now=utc_now(),
         )
         try:
-            repository.create(principal.org_id, po)
+            po_repository.create(principal.org_id, po, [history.created(po, principal.email)])
             return po
         except DuplicatePoNumber:
             if request.number:
@@ -73,22 +110,31 @@ def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
 def _create_once(*, data: dict[str, Any]) -> dict[str, Any]:
     principal = Principal(org_id=data["org"], user_id="", email=data["user"], roles=frozenset())
     po = _create(principal, CreatePoRequest.model_validate(data["body"]))
-    return po.model_dump(mode="json", by_alias=True)
+    return {"poId": po.id}  # the record stays small whatever the PO's size; a replay reads the PO
 
 
 def update_header(
     principal: Principal, po_id: str, request: UpdatePoRequest, if_match: int | None
 ) -> PurchaseOrder:
     return _write(
-        principal, po_id, if_match, lambda po, now: purchase_orders.change_header(po, request.changes(), now)
+        principal,
+        po_id,
+        if_match,
+        lambda po, now: purchase_orders.change_header(po, request.changes(), now),
+        lambda before, after: [history.updated(before, after, principal.email)],
     )
 
 
 def add_line(
     principal: Principal, po_id: str, request: CreateLineRequest, if_match: int | None
 ) -> tuple[PurchaseOrder, Line]:
+    (fields,) = _with_part_types(principal.org_id, [request], "")
     after = _write(
-        principal, po_id, if_match, lambda po, now: purchase_orders.add_line(po, request.model_dump(), now)
+        principal,
+        po_id,
+        if_match,
+        lambda po, now: purchase_orders.add_line(po, fields, now),
+        lambda _, after: [history.line_added(after, after.lines[-1], principal.email)],
     )
     return after, after.lines[-1]
 
@@ -96,20 +142,87 @@ def add_line(
 def update_line(
     principal: Principal, po_id: str, line_id: str, request: UpdateLineRequest, if_match: int | None
 ) -> tuple[PurchaseOrder, Line]:
+    changes = request.changes()
+    if "part_id" in changes:
+        changes["purchase_type"] = _purchase_type(principal.org_id, changes["part_id"], "partId")
     after = _write(
         principal,
         po_id,
         if_match,
-        lambda po, now: purchase_orders.change_line(po, line_id, request.changes(), now),
+        lambda po, now: purchase_orders.change_line(po, line_id, changes, now),
+        lambda before, after: [
+            history.line_updated(
+                purchase_orders.find_line(before, line_id),
+                after,
+                purchase_orders.find_line(after, line_id),
+                principal.email,
+            )
+        ],
     )
     return after, purchase_orders.find_line(after, line_id)
 
 
+# --- the workflow ------------------------------------------------------------------------------
+
+
+def submit(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
+    return _move(principal, po_id, if_match, lifecycle.submit, "submitted", "submitted for approval")
+
+
+def revise(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
+    return _move(principal, po_id, if_match, lifecycle.revise, "revised", "brought back to draft for changes")
+
+
+def place_order(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
+    return _move(principal, po_id, if_match, lifecycle.place_order, "ordered", "ordered from the supplier")
+
+
+def cancel(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
+    return _move(principal, po_id, if_match, lifecycle.cancel_po, "canceled", "canceled")
+
+
+def cancel_line(principal: Principal, po_id: str, line_id: str, if_match: int | None) -> PurchaseOrder:
+    return _move(
+        principal,
+        po_id,
+        if_match,
+        lambda po, now: lifecycle.cancel_line(po, line_id, now),
+        "line-canceled",
+        "canceled",
+    )
+
+
+def receive(
+    principal: Principal, po_id: str, line_id: str, quantity: Decimal, if_match: int | None
+) -> PurchaseOrder:
+    return _write(
+        principal,
+        po_id,
+        if_match,
+        lambda po, now: lifecycle.receive(po, line_id, quantity, now),
+        lambda _, after: [
+            history.received(after, purchase_orders.find_line(after, line_id), str(quantity), principal.email)
+        ],
+    )
+
+
+def _move(
+    principal: Principal, po_id: str, if_match: int | None, change: Change, kind: str, verb: str
+) -> PurchaseOrder:
+    return _write(
+        principal,
+        po_id,
+        if_match,
+        change,
+        lambda before, after: [history.lines_moved(kind, verb, before, after, principal.email)],
+    )
+
+
+# --- shared machinery --------------------------------------------------------------------------
+
+
 def _write(
-    principal: Principal,
-    po_id: str,
-    if_match: int | None,
-    change: Callable[[PurchaseOrder, str], PurchaseOrder],
+    principal: Principal, po_id: str, if_match: int | None, change: Change, describe: Describe
 ) -> PurchaseOrder:
     for _ in range(MAX_ATTEMPTS):
         before = get(principal, po_id)
@@ -121,11 +234,38 @@ def _write(
         if after is before:
             return after
         try:
-            repository.save(principal.org_id, before, after)
+            po_repository.save(principal.org_id, before, after, describe(before, after))
             return after
-        except repository.VersionConflict:
+        except po_repository.VersionConflict:
             if if_match is not None:
                 raise VersionMismatch(
                     f"PO {po_id} changed while this request ran", field="If-Match"
                 ) from None
     raise ConcurrentUpdate(f"PO {po_id} kept changing; retry")
+
+
+def _with_part_types(org_id: str, lines: Sequence[LineFields], field: str) -> list[dict[str, Any]]:
+    """A line takes its part's purchase type; a line with no part is physically received, no stock."""
+    parts = parts_repository.get_parts(org_id, (line.part_id for line in lines if line.part_id))
+    result = []
+    for index, line in enumerate(lines):
+        fields = line.model_dump()
+        if line.part_id is not None and line.part_id not in parts:
+            where = f"{field}[{index}].partId" if field else "partId"
+            raise InvalidRequest(
+                f"no part {line.part_id}: create it with PUT /parts/{line.part_id}", field=where
+            )
+        fields["purchase_type"] = (
+            parts[line.part_id].purchase_type if line.part_id else PurchaseType.PHYSICAL_NO_INVENTORY
+        )
+        result.append(fields)
+    return result
+
+
+def _purchase_type(org_id: str, part_id: str | None, field: str) -> PurchaseType:
+    if part_id is None:
+        return PurchaseType.PHYSICAL_NO_INVENTORY
+    part = parts_repository.get_parts(org_id, [part_id]).get(part_id)
+    if part is None:
+        raise InvalidRequest(f"no part {part_id}: create it with PUT /parts/{part_id}", field=field)
+    return part.purchase_type

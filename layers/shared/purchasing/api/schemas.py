@@ -12,6 +12,7 @@ from purchasing.domain.model import (
     Clauses,
     Currency,
     CustomAttributes,
+    HistoryEvent,
     LongText,
     Money,
     PartId,
@@ -20,19 +21,21 @@ from purchasing.domain.model import (
     PurchaseType,
     Quantity,
     Supplier,
+    Text,
 )
 
 MAX_LINES_PER_REQUEST = 1000
 
 
 class LineFields(CamelModel):
+    """A line as a client sends it; its purchase type comes from its part."""
+
     part_id: PartId | None = None
     description: LongText
     quantity: Quantity = Field(description="greater than zero")
     unit_cost: Money
     eta: date | None = None
     paid: bool = False
-    purchase_type: PurchaseType = PurchaseType.PHYSICAL_NO_INVENTORY
     quality_clauses: Clauses = []
     term_requirements: Clauses = []
     custom_attributes: CustomAttributes = {}
@@ -98,7 +101,6 @@ class UpdateLineRequest(_Patch):
     unit_cost: Money | None = None
     eta: date | None = None
     paid: bool | None = None
-    purchase_type: PurchaseType | None = None
     quality_clauses: Clauses | None = None
     term_requirements: Clauses | None = None
     custom_attributes: CustomAttributes | None = None
@@ -128,3 +130,22 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+
+
+class ReceiptRequest(CamelModel):
+    quantity: Quantity = Field(description="how much arrived; receipts add up")
+
+    @model_validator(mode="after")
+    def _positive_quantity(self) -> ReceiptRequest:
+        if self.quantity <= 0:
+            raise ValueError("quantity must be greater than zero")
+        return self
+
+
+class PutPartRequest(CamelModel):
+    name: Text
+    purchase_type: PurchaseType
+
+
+class HistoryList(CamelModel):
+    items: list[HistoryEvent]

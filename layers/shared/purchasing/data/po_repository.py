@@ -2,8 +2,12 @@
 
 - Reading a PO with all its lines is one Query on its partition.
 - Listing is a Query on a GSI, newest first, with an opaque cursor.
-- Every write is a transaction whose header put is conditional on the version read, so a
-  concurrent writer can never be overwritten silently.
+- Every write is a transaction whose header update is conditional on the version read, so a
+  concurrent writer is never overwritten silently. A change of more than 100 items goes in
+  chunks: the first carries the header, each later one re-checks the version it wrote.
+- The API never writes the header's status: the stream consumer materializes it from the lines
+  (`materialize`), so neither can clobber the other.
+- History events live in their own partition, written in the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -12,22 +16,30 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from purchasing.config import settings
 from purchasing.data.tables import (
     HEADER_SK,
     CounterItem,
+    HistoryEventItem,
     PoHeaderItem,
     PoLineItem,
     PoNumberItem,
     PoPartitionItem,
+    history_pk,
     line_sk,
     org_pos_key,
     po_pk,
@@ -36,6 +48,7 @@ from purchasing.data.tables import (
 )
 from purchasing.domain.errors import DuplicatePoNumber, InvalidCursor
 from purchasing.domain.model import (
+    HistoryEvent,
     Line,
     PoSummary,
     PurchaseOrder,
@@ -43,14 +56,23 @@ from purchasing.domain.model import (
     Supplier,
     Totals,
     line_id,
-    with_totals,
 )
+from purchasing.domain.purchase_orders import recompute
 
 TRANSACTION_LIMIT = 100
 
 
 class VersionConflict(Exception):
     """The header changed since it was read."""
+
+
+@dataclass(frozen=True)
+class StoredPo:
+    """A PO as read, plus what its header holds now (the consumer compares the two)."""
+
+    po: PurchaseOrder
+    status: Status
+    subtotal: Decimal
 
 
 def new_po_id() -> str:
@@ -64,6 +86,12 @@ def next_po_number(org_id: str) -> str:
 
 
 def get(org_id: str, po_id: str) -> PurchaseOrder | None:
+    stored = get_stored(org_id, po_id)
+    return None if stored is None else stored.po
+
+
+def get_stored(org_id: str, po_id: str) -> StoredPo | None:
+    """One Query on the PO's partition; status and totals are derived from the lines read."""
     header: PoHeaderItem | None = None
     lines: list[PoLineItem] = []
     for item in PoPartitionItem.query(po_pk(org_id, po_id)):
@@ -71,45 +99,75 @@ def get(org_id: str, po_id: str) -> PurchaseOrder | None:
             header = item
         elif isinstance(item, PoLineItem):
             lines.append(item)
-    return None if header is None else with_totals(_to_domain(header, lines))
+    if header is None:
+        return None
+    return StoredPo(
+        po=recompute(_to_domain(header, lines)), status=Status(header.status), subtotal=header.subtotal
+    )
 
 
-def create(org_id: str, po: PurchaseOrder) -> None:
+def create(org_id: str, po: PurchaseOrder, events: Sequence[HistoryEvent] = ()) -> None:
     """Lines first, in chunks; the header and the number reservation last, in one transaction.
 
     Until the header exists the PO does not: a failure part way leaves only unreachable lines,
     which are removed before the error is raised.
     """
-    items: list[tuple[Any, Any]] = [(_line_item(org_id, po.id, line), None) for line in po.lines]
+    lines = [_put(_line_item(org_id, po.id, line)) for line in po.lines]
     final = [
-        (_header_item(org_id, po), PoHeaderItem.pk.does_not_exist()),
-        (PoNumberItem(pk=PoNumberItem.key(org_id, po.number), po_id=po.id), PoNumberItem.pk.does_not_exist()),
+        _put(_header_item(org_id, po), PoHeaderItem.pk.does_not_exist()),
+        _put(
+            PoNumberItem(pk=PoNumberItem.key(org_id, po.number), po_id=po.id),
+            PoNumberItem.pk.does_not_exist(),
+        ),
+        *(_put(_event_item(org_id, po.id, event)) for event in events),
     ]
-    head_count = max(0, len(items) + len(final) - TRANSACTION_LIMIT)
-    chunks = _chunks(items[:head_count], TRANSACTION_LIMIT) + [items[head_count:] + final]
-    written: list[PoLineItem] = []
+    head_count = max(0, len(lines) + len(final) - TRANSACTION_LIMIT)
+    chunks = _chunks(lines[:head_count], TRANSACTION_LIMIT) + [lines[head_count:] + final]
+    written: list[Model] = []
     try:
         for chunk in chunks:
-            _transact(puts=chunk, number=po.number)
-            written.extend(item for item, _ in chunk if isinstance(item, PoLineItem))
+            _transact(chunk, number=po.number)
+            written.extend(op.item for op in chunk if isinstance(op.item, PoLineItem))
     except Exception:
         _delete_quietly(written)
         raise
 
 
-def save(org_id: str, before: PurchaseOrder, after: PurchaseOrder) -> None:
-    """Write the header and every line that changed, if the header is still at `before.version`."""
-    old_lines = {line.id: line for line in before.lines}
-    puts: list[tuple[Any, Any]] = [(_header_item(org_id, after), PoHeaderItem.version == before.version)]
-    puts += [
-        (_line_item(org_id, after.id, line), None) for line in after.lines if old_lines.get(line.id) != line
-    ]
-    deletes: list[tuple[Any, Any]] = []
+def save(
+    org_id: str, before: PurchaseOrder, after: PurchaseOrder, events: Sequence[HistoryEvent] = ()
+) -> None:
+    """Write the header fields the API owns and every changed line, if still at `before.version`."""
+    first = [_header_update(org_id, after, before.version, _api_header_actions(org_id, after))]
     if after.number.upper() != before.number.upper():
-        reservation = PoNumberItem(pk=PoNumberItem.key(org_id, after.number), po_id=after.id)
-        puts.append((reservation, PoNumberItem.pk.does_not_exist()))
-        deletes.append((PoNumberItem(pk=PoNumberItem.key(org_id, before.number)), None))
-    _transact(puts=puts, deletes=deletes, number=after.number)
+        first.append(
+            _put(
+                PoNumberItem(pk=PoNumberItem.key(org_id, after.number), po_id=after.id),
+                PoNumberItem.pk.does_not_exist(),
+            )
+        )
+        first.append(Op("delete", PoNumberItem(pk=PoNumberItem.key(org_id, before.number))))
+    _commit(org_id, after, first, _changed_lines_and_events(org_id, before, after, events))
+
+
+def materialize(
+    org_id: str, stored: StoredPo, after: PurchaseOrder, events: Sequence[HistoryEvent] = ()
+) -> None:
+    """The stream consumer's write: the header's status and totals from the lines, plus any line
+    moves it made (an approval), conditional on the version it read."""
+    actions: list[Action] = [
+        PoHeaderItem.status.set(after.status.value),
+        PoHeaderItem.gsi1pk.set(status_key(org_id, after.status.value)),
+    ]
+    if after.version != stored.po.version:
+        actions += _api_header_actions(org_id, after)  # it moved lines: the version moves too
+    else:
+        actions.append(PoHeaderItem.subtotal.set(after.totals.subtotal))
+    header = _header_update(org_id, after, stored.po.version, actions)
+    _commit(org_id, after, [header], _changed_lines_and_events(org_id, stored.po, after, events))
+
+
+def history(org_id: str, po_id: str) -> list[HistoryEvent]:
+    return [_event_to_domain(item) for item in HistoryEventItem.query(history_pk(org_id, po_id))]
 
 
 def list_summaries(
@@ -135,6 +193,103 @@ def list_summaries(
     )
     summaries = [_to_summary(item) for item in result]
     return summaries, _encode_cursor(result.last_evaluated_key)
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+
+@dataclass
+class Op:
+    """One item operation of a transaction."""
+
+    kind: Literal["put", "update", "delete", "check"]
+    item: Model
+    condition: Condition | None = None
+    actions: list[Action] = field(default_factory=list)
+
+
+def _put(item: Model, condition: Condition | None = None) -> Op:
+    return Op("put", item, condition)
+
+
+def _header_update(org_id: str, po: PurchaseOrder, expected_version: int, actions: list[Action]) -> Op:
+    return Op(
+        "update",
+        PoHeaderItem(pk=po_pk(org_id, po.id), sk=HEADER_SK),
+        PoHeaderItem.version == expected_version,
+        actions,
+    )
+
+
+def _changed_lines_and_events(
+    org_id: str, before: PurchaseOrder, after: PurchaseOrder, events: Sequence[HistoryEvent]
+) -> list[Op]:
+    old_lines = {line.id: line for line in before.lines}
+    changed = [line for line in after.lines if old_lines.get(line.id) != line]
+    return [_put(_line_item(org_id, after.id, line)) for line in changed] + [
+        _put(_event_item(org_id, after.id, event)) for event in events
+    ]
+
+
+def _commit(org_id: str, after: PurchaseOrder, first: list[Op], rest: list[Op]) -> None:
+    """`first` (with the header) goes in one transaction; the rest follow in chunks of 100, each
+    guarded by a check that the header still has the version the first one wrote."""
+    room = TRANSACTION_LIMIT - len(first)
+    _transact(first + rest[:room], number=after.number)
+    guard = Op(
+        "check", PoHeaderItem(pk=po_pk(org_id, after.id), sk=HEADER_SK), PoHeaderItem.version == after.version
+    )
+    for chunk in _chunks(rest[room:], TRANSACTION_LIMIT - 1):
+        _transact([guard, *chunk], number=after.number)
+
+
+@cache
+def _connection() -> Connection:
+    """One connection (one botocore client) per process: building one costs tens of ms."""
+    return Connection(region=settings().region)
+
+
+def _transact(ops: Sequence[Op], *, number: str) -> None:
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            for op in ops:
+                if op.kind == "put":
+                    transaction.save(op.item, condition=op.condition)
+                elif op.kind == "update":
+                    transaction.update(op.item, actions=op.actions, condition=op.condition)
+                elif op.kind == "delete":
+                    transaction.delete(op.item, condition=op.condition)
+                else:
+                    transaction.condition_check(type(op.item), op.item.pk, op.item.sk, condition=op.condition)  # type: ignore[attr-defined]
+    except TransactWriteError as error:
+        failed = _failed_items(ops, error)
+        if any(isinstance(item, PoNumberItem) for item in failed):
+            raise DuplicatePoNumber(
+                f"PO number {number} is already used in this organization", field="number"
+            ) from error
+        if any(isinstance(item, PoHeaderItem) for item in failed):
+            raise VersionConflict from error
+        raise
+
+
+def _failed_items(ops: Sequence[Op], error: TransactWriteError) -> list[Model]:
+    """pynamodb sends checks, deletes, puts, then updates; the reasons come back in that order."""
+    order = {"check": 0, "delete": 1, "put": 2, "update": 3}
+    sent = [op.item for op in sorted(ops, key=lambda op: order[op.kind])]
+    reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+    return [item for item, code in zip(sent, reasons, strict=False) if code == "ConditionalCheckFailed"]
+
+
+def _delete_quietly(items: Sequence[Model]) -> None:
+    if not items:
+        return
+    with PoLineItem.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 # --- conversion between table items and domain models ------------------------------------------
@@ -167,6 +322,26 @@ def _header_item(org_id: str, po: PurchaseOrder) -> PoHeaderItem:
     )
 
 
+def _api_header_actions(org_id: str, po: PurchaseOrder) -> list[Action]:
+    """Every header field but the status (and its index key), which the consumer owns."""
+    sort_key = f"{po.updated_at}#{po.id}"
+    return [
+        PoHeaderItem.number.set(po.number),
+        PoHeaderItem.supplier_name.set(po.supplier.name),
+        PoHeaderItem.supplier_email.set(po.supplier.email),
+        PoHeaderItem.currency.set(po.currency),
+        PoHeaderItem.subtotal.set(po.totals.subtotal),
+        PoHeaderItem.line_count.set(len(po.lines)),
+        PoHeaderItem.custom_attributes.set(po.custom_attributes),
+        PoHeaderItem.version.set(po.version),
+        PoHeaderItem.updated_at.set(po.updated_at),
+        PoHeaderItem.gsi1sk.set(sort_key),
+        PoHeaderItem.gsi2pk.set(supplier_key(org_id, po.supplier.name)),
+        PoHeaderItem.gsi2sk.set(sort_key),
+        PoHeaderItem.gsi3sk.set(sort_key),
+    ]
+
+
 def _line_item(org_id: str, po_id: str, line: Line) -> PoLineItem:
     return PoLineItem(
         pk=po_pk(org_id, po_id),
@@ -184,6 +359,19 @@ def _line_item(org_id: str, po_id: str, line: Line) -> PoLineItem:
         custom_attributes=line.custom_attributes,
         status=line.status.value,
         received_quantity=line.received_quantity,
+    )
+
+
+def _event_item(org_id: str, po_id: str, event: HistoryEvent) -> HistoryEventItem:
+    return HistoryEventItem(
+        pk=history_pk(org_id, po_id),
+        sk=f"EVENT#{event.at}#{event.id}",
+        event_id=event.id,
+        at=event.at,
+        event_type=event.type,
+        actor=event.actor,
+        summary=event.summary,
+        data=event.data,
     )
 
 
@@ -223,6 +411,17 @@ def _line_to_domain(item: PoLineItem) -> Line:
     )
 
 
+def _event_to_domain(item: HistoryEventItem) -> HistoryEvent:
+    return HistoryEvent(
+        id=item.event_id,
+        at=item.at,
+        type=item.event_type,
+        actor=item.actor,
+        summary=item.summary,
+        data=item.data or {},
+    )
+
+
 def _to_summary(item: PoHeaderItem) -> PoSummary:
     return PoSummary(
         id=item.po_id,
@@ -239,47 +438,7 @@ def _to_summary(item: PoHeaderItem) -> PoSummary:
     )
 
 
-# --- transactions and cursors ---------------------------------------------------------------------
-
-
-def _connection() -> Connection:
-    return Connection(region=settings().region)
-
-
-def _transact(
-    *, puts: Iterable[tuple[Any, Any]], deletes: Iterable[tuple[Any, Any]] = (), number: str
-) -> None:
-    puts, deletes = list(puts), list(deletes)
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            for item, condition in puts:
-                transaction.save(item, condition=condition)
-            for item, condition in deletes:
-                transaction.delete(item, condition=condition)
-    except TransactWriteError as error:
-        # pynamodb sends deletes before puts; the reasons come back in that order.
-        reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-        sent = [item for item, _ in deletes + puts]
-        failed = [item for item, code in zip(sent, reasons, strict=False) if code == "ConditionalCheckFailed"]
-        if any(isinstance(item, PoNumberItem) for item in failed):
-            raise DuplicatePoNumber(
-                f"PO number {number} is already used in this organization", field="number"
-            ) from error
-        if any(isinstance(item, PoHeaderItem) for item in failed):
-            raise VersionConflict from error
-        raise
-
-
-def _delete_quietly(items: Sequence[PoLineItem]) -> None:
-    if not items:
-        return
-    with PoLineItem.batch_write() as batch:
-        for item in items:
-            batch.delete(item)
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
+# --- cursors -----------------------------------------------------------------------------------
 
 
 def _encode_cursor(key: dict[str, Any] | None) -> str | None:

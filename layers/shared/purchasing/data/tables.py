@@ -177,3 +177,67 @@ class CounterItem(Model):
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
     value = NumberAttribute(default=0)
+
+
+# --- history, parts and inventory (beside the PO partition, never inside it) -------------------
+#
+# | item            | PK                       | SK                         |
+# |-----------------|--------------------------|----------------------------|
+# | history event   | ORG#o#PO#p#HISTORY       | EVENT#<iso-ts>#<id>        |
+# | part            | ORG#o#PART#<partId>      | PART                       |
+# | inventory lot   | ORG#o#PART#<partId>      | LOT#<poId>#<lineId>        |
+#
+# History has a partition of its own so that reading a PO stays one small Query however long
+# its history grows.
+
+
+def history_pk(org_id: str, po_id: str) -> str:
+    return f"{po_pk(org_id, po_id)}#HISTORY"
+
+
+def part_pk(org_id: str, part_id: str) -> str:
+    return f"ORG#{org_id}#PART#{part_id}"
+
+
+class HistoryEventItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = UnicodeAttribute(attr_name="type", default="EVENT")
+    event_id = UnicodeAttribute(attr_name="eventId")
+    at = UnicodeAttribute()
+    event_type = UnicodeAttribute(attr_name="eventType")
+    actor = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    data = JSONAttribute(null=True)
+
+
+class PartsPartitionItem(Model):
+    """A part and its inventory lots share the part's partition: one Query reads both."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class PartItem(PartsPartitionItem, discriminator="PART"):
+    part_id = UnicodeAttribute(attr_name="partId")
+    name = UnicodeAttribute()
+    purchase_type = UnicodeAttribute(attr_name="purchaseType")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class LotItem(PartsPartitionItem, discriminator="LOT"):
+    part_id = UnicodeAttribute(attr_name="partId")
+    po_id = UnicodeAttribute(attr_name="poId")
+    po_number = UnicodeAttribute(attr_name="poNumber")
+    line_id = UnicodeAttribute(attr_name="lineId")
+    status = UnicodeAttribute()
+    on_order = DecimalAttribute(attr_name="onOrderQuantity")
+    in_stock = DecimalAttribute(attr_name="inStockQuantity")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")

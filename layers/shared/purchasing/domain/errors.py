@@ -42,6 +42,10 @@ class VersionMismatch(DomainError):
     status, title, type = 412, "Version mismatch", "version-mismatch"
 
 
+class TooLarge(DomainError):
+    status, title, type = 413, "Too large", "too-large"
+
+
 class BadRequest(DomainError):
     status, title, type = 400, "Bad request", "bad-request"
 

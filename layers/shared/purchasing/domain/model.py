@@ -202,3 +202,46 @@ def with_totals(po: PurchaseOrder) -> PurchaseOrder:
     return po.model_copy(
         update={"lines": lines, "totals": Totals(subtotal=round_money(subtotal, po.currency))}
     )
+
+
+class HistoryEvent(CamelModel):
+    """One entry of a PO's audit trail."""
+
+    id: str
+    at: str
+    type: str
+    actor: str
+    summary: str
+    data: dict[str, Any] = {}
+
+
+class LotStatus(StrEnum):
+    ON_ORDER = "ON_ORDER"
+    PARTIALLY_RECEIVED = "PARTIALLY_RECEIVED"
+    IN_STOCK = "IN_STOCK"
+
+
+class Part(CamelModel):
+    id: PartId
+    name: Text
+    purchase_type: PurchaseType
+    updated_at: str
+
+
+class InventoryLot(CamelModel):
+    """What one PO line brings of a part that creates inventory: on order, then in stock."""
+
+    po_id: str
+    po_number: str
+    line_id: str
+    status: LotStatus
+    on_order_quantity: Quantity
+    in_stock_quantity: Quantity
+    updated_at: str
+
+
+class PartInventory(CamelModel):
+    part: Part
+    on_order_quantity: Quantity
+    in_stock_quantity: Quantity
+    lots: list[InventoryLot]

@@ -11,8 +11,12 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from purchasing.domain.editability import check_can_add_line, check_header_changes, check_line_changes
-from purchasing.domain.errors import NotFound
+from purchasing.domain.errors import NotFound, PoNotEditable, TooLarge
 from purchasing.domain.model import Line, PurchaseOrder, Supplier, line_id, with_totals
+from purchasing.domain.status import derive_po_status
+
+MAX_LINES = 1000
+MAX_LINES_BYTES = 4_000_000  # a PO must fit one Lambda response (6 MB) with room to spare
 
 
 def new_purchase_order(
@@ -37,7 +41,7 @@ def new_purchase_order(
         updated_at=now,
         created_by=created_by,
     )
-    return with_totals(po)
+    return _within_limits(recompute(po))
 
 
 def change_header(po: PurchaseOrder, changes: dict[str, Any], now: str) -> PurchaseOrder:
@@ -45,15 +49,17 @@ def change_header(po: PurchaseOrder, changes: dict[str, Any], now: str) -> Purch
     check_header_changes(po.status, [to_camel(name) for name in changed])
     if not changed:
         return po
-    return _next_version(po.model_copy(update=changed), now)
+    return next_version(po.model_copy(update=changed), now)
 
 
 def add_line(po: PurchaseOrder, fields: dict[str, Any], now: str) -> PurchaseOrder:
     """The new line is numbered after the last one and comes last."""
     check_can_add_line(po.status)
     line_no = max((line.line_no for line in po.lines), default=0) + 1
+    if len(po.lines) >= MAX_LINES:
+        raise PoNotEditable(f"a PO has at most {MAX_LINES} lines", field="lines")
     line = Line(id=line_id(line_no), line_no=line_no, **fields)
-    return _next_version(po.model_copy(update={"lines": [*po.lines, line]}), now)
+    return _within_limits(next_version(po.model_copy(update={"lines": [*po.lines, line]}), now))
 
 
 def change_line(po: PurchaseOrder, line_ref: str, changes: dict[str, Any], now: str) -> PurchaseOrder:
@@ -63,7 +69,7 @@ def change_line(po: PurchaseOrder, line_ref: str, changes: dict[str, Any], now: 
     if not changed:
         return po
     lines = [line.model_copy(update=changed) if line.id == line_ref else line for line in po.lines]
-    return _next_version(po.model_copy(update={"lines": lines}), now)
+    return _within_limits(next_version(po.model_copy(update={"lines": lines}), now))
 
 
 def find_line(po: PurchaseOrder, line_ref: str) -> Line:
@@ -73,10 +79,23 @@ def find_line(po: PurchaseOrder, line_ref: str) -> Line:
     return line
 
 
+def _within_limits(po: PurchaseOrder) -> PurchaseOrder:
+    size = sum(len(line.model_dump_json()) for line in po.lines)
+    if size > MAX_LINES_BYTES:
+        raise TooLarge(f"the PO's lines would take {size} bytes; at most {MAX_LINES_BYTES}", field="lines")
+    return po
+
+
 def _actual_changes(current: Any, changes: dict[str, Any]) -> dict[str, Any]:
     """Only the fields whose value differs: resending a field unchanged is never refused."""
     return {name: value for name, value in changes.items() if getattr(current, name) != value}
 
 
-def _next_version(po: PurchaseOrder, now: str) -> PurchaseOrder:
-    return with_totals(po.model_copy(update={"version": po.version + 1, "updated_at": now}))
+def next_version(po: PurchaseOrder, now: str) -> PurchaseOrder:
+    return recompute(po.model_copy(update={"version": po.version + 1, "updated_at": now}))
+
+
+def recompute(po: PurchaseOrder) -> PurchaseOrder:
+    """Totals and status, both derived from the lines."""
+    totaled = with_totals(po)
+    return totaled.model_copy(update={"status": derive_po_status(line.status for line in totaled.lines)})

@@ -1,0 +1,45 @@
+"""Parts and their inventory over HTTP: a part's purchase type decides what buying it does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import parts_service
+from purchasing.api.http import WRITERS, Api, caller, ok
+from purchasing.api.schemas import PutPartRequest
+from purchasing.domain.model import Part, PartInventory
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+
+PartId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="the part's id")]
+
+
+@app.put("/parts/<partId>", responses={**ok(200, Part, 404), **ok(201, Part)}, tags=["Parts"])
+def put_part(partId: PartId, body: PutPartRequest) -> Response[Part]:
+    """Create or replace a part (201 when new). Lines already on POs keep their purchase type."""
+    part, created = parts_service.put(caller(app, *WRITERS), partId, body)
+    return Response(status_code=201 if created else 200, body=part, content_type="application/json")
+
+
+@app.get("/parts/<partId>", responses=ok(200, Part, 404), tags=["Parts"])
+def get_part(partId: PartId) -> Part:
+    return parts_service.get(caller(app), partId).part
+
+
+@app.get("/parts/<partId>/inventory", responses=ok(200, PartInventory, 404), tags=["Parts"])
+def get_inventory(partId: PartId) -> PartInventory:
+    """What is on order and in stock for the part, lot by lot (one lot per PO line)."""
+    return parts_service.get(caller(app), partId)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

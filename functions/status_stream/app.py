@@ -1,0 +1,33 @@
+"""The table's stream: PO status and totals follow the lines, partial batch failures per PO."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import status_service
+from purchasing.observability import logger, metrics, tracer
+
+# Report every failed PO's records, even when that is all of them: Lambda retries from the first.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+class PoRecomputeFailed(Exception):
+    """Raised for each record of a PO whose recomputation failed, so the record is retried."""
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    failed = status_service.recompute_batch(event.get("Records") or [])
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        if status_service.po_key(record.raw_event) in failed:
+            raise PoRecomputeFailed(str(status_service.po_key(record.raw_event)))
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,32 @@
+"""PO events to SNS, with message attributes subscribers can filter on."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from purchasing.config import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+
+@cache
+def _sns() -> SNSClient:
+    return boto3.client("sns", region_name=settings().region)
+
+
+def publish_po_event(
+    *, org_id: str, po_id: str, event_type: str, status: str, message: dict[str, Any]
+) -> None:
+    attributes = {"orgId": org_id, "poId": po_id, "eventType": event_type, "status": status}
+    _sns().publish(
+        TopicArn=settings().events_topic_arn,
+        Message=json.dumps({"type": event_type, "orgId": org_id, "poId": po_id, **message}),
+        MessageAttributes={
+            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
+        },
+    )

@@ -1,0 +1,107 @@
+"""Parts and their inventory lots: a part and its lots share one partition (one Query reads both)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from pynamodb.exceptions import PutError
+
+from purchasing.data.tables import LotItem, PartItem, PartsPartitionItem, part_pk
+from purchasing.domain.model import InventoryLot, LotStatus, Part, PartInventory, PurchaseType
+
+PART_SK = "PART"
+
+
+def lot_sk(po_id: str, line_id: str) -> str:
+    return f"LOT#{po_id}#{line_id}"
+
+
+def put_part(org_id: str, part: Part) -> bool:
+    """Create or replace a part; True when it is new."""
+    item = PartItem(
+        pk=part_pk(org_id, part.id),
+        sk=PART_SK,
+        part_id=part.id,
+        name=part.name,
+        purchase_type=part.purchase_type.value,
+        updated_at=part.updated_at,
+    )
+    try:
+        item.save(condition=PartItem.pk.does_not_exist())
+        return True
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    item.save()
+    return False
+
+
+def get_parts(org_id: str, part_ids: Iterable[str]) -> dict[str, Part]:
+    keys = [(part_pk(org_id, part_id), PART_SK) for part_id in sorted(set(part_ids))]
+    if not keys:
+        return {}
+    return {item.part_id: _part(item) for item in PartItem.batch_get(keys)}
+
+
+def inventory(org_id: str, part_id: str) -> PartInventory | None:
+    part: Part | None = None
+    lots: list[InventoryLot] = []
+    for item in PartsPartitionItem.query(part_pk(org_id, part_id)):
+        if isinstance(item, PartItem):
+            part = _part(item)
+        elif isinstance(item, LotItem):
+            lots.append(_lot(item))
+    if part is None:
+        return None
+    return PartInventory(
+        part=part,
+        on_order_quantity=sum((lot.on_order_quantity for lot in lots), Decimal(0)),
+        in_stock_quantity=sum((lot.in_stock_quantity for lot in lots), Decimal(0)),
+        lots=lots,
+    )
+
+
+def write_lots(org_id: str, part_lots: Iterable[tuple[str, str, str, InventoryLot | None]]) -> None:
+    """(part id, PO id, line id, lot or None to remove it): absolute values, so a replay is harmless."""
+    with LotItem.batch_write() as batch:
+        for part_id, po_id, line_id, lot in part_lots:
+            pk, sk = part_pk(org_id, part_id), lot_sk(po_id, line_id)
+            if lot is None:
+                batch.delete(LotItem(pk=pk, sk=sk))
+                continue
+            batch.save(
+                LotItem(
+                    pk=pk,
+                    sk=sk,
+                    part_id=part_id,
+                    po_id=lot.po_id,
+                    po_number=lot.po_number,
+                    line_id=lot.line_id,
+                    status=lot.status.value,
+                    on_order=lot.on_order_quantity,
+                    in_stock=lot.in_stock_quantity,
+                    updated_at=lot.updated_at,
+                )
+            )
+
+
+def _part(item: PartItem) -> Part:
+    return Part(
+        id=item.part_id,
+        name=item.name,
+        purchase_type=PurchaseType(item.purchase_type),
+        updated_at=item.updated_at,
+    )
+
+
+def _lot(item: LotItem) -> InventoryLot:
+    return InventoryLot(
+        po_id=item.po_id,
+        po_number=item.po_number,
+        line_id=item.line_id,
+        status=LotStatus(item.status),
+        on_order_quantity=item.on_order,
+        in_stock_quantity=item.in_stock,
+        updated_at=item.updated_at,
+    )

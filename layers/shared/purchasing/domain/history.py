@@ -1,0 +1,105 @@
+"""What goes into a PO's history: one event per change, saying who did what, in words and data."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from purchasing.domain.model import HistoryEvent, Line, PurchaseOrder, Status
+
+SYSTEM = "system"
+
+
+def event(
+    event_type: str,
+    actor: str,
+    summary: str,
+    at: str,
+    data: dict[str, Any] | None = None,
+    *,
+    id_: str | None = None,
+) -> HistoryEvent:
+    return HistoryEvent(
+        id=id_ or uuid.uuid4().hex, at=at, type=event_type, actor=actor, summary=summary, data=data or {}
+    )
+
+
+def created(po: PurchaseOrder, actor: str) -> HistoryEvent:
+    lines = len(po.lines)
+    summary = f"PO {po.number} created with {lines} line{'s' * (lines != 1)}"
+    data = {"number": po.number, "lines": lines, "subtotal": str(po.totals.subtotal)}
+    return event("created", actor, summary, po.created_at, data)
+
+
+def updated(before: PurchaseOrder, after: PurchaseOrder, actor: str) -> HistoryEvent:
+    changes = _diff(before, after, ("number", "supplier", "currency", "custom_attributes"))
+    return event(
+        "updated", actor, f"PO updated: {_describe(changes)}", after.updated_at, {"changes": changes}
+    )
+
+
+def line_added(after: PurchaseOrder, line: Line, actor: str) -> HistoryEvent:
+    summary = f"Line {line.id} added: {line.description} x {line.quantity} at {line.unit_cost}"
+    return event("line-added", actor, summary, after.updated_at, {"lineId": line.id})
+
+
+def line_updated(before: Line, after_po: PurchaseOrder, after: Line, actor: str) -> HistoryEvent:
+    changes = _diff(before, after, tuple(Line.model_fields))
+    summary = f"Line {after.id} updated: {_describe(changes)}"
+    return event(
+        "line-updated", actor, summary, after_po.updated_at, {"lineId": after.id, "changes": changes}
+    )
+
+
+def lines_moved(
+    event_type: str, verb: str, before: PurchaseOrder, after: PurchaseOrder, actor: str
+) -> HistoryEvent:
+    """Submitted, approved, rejected, ordered, revised, canceled: which lines moved, to what."""
+    old = {line.id: line.status for line in before.lines}
+    moved = {line.id: line.status.value for line in after.lines if old.get(line.id) is not line.status}
+    count = len(moved)
+    summary = f"{count} line{'s' * (count != 1)} {verb}"
+    return event(event_type, actor, summary, after.updated_at, {"lines": moved})
+
+
+def received(after: PurchaseOrder, line: Line, quantity: str, actor: str) -> HistoryEvent:
+    summary = f"Line {line.id}: received {quantity} ({line.received_quantity} of {line.quantity})"
+    return event("received", actor, summary, after.updated_at, {"lineId": line.id, "quantity": quantity})
+
+
+def status_changed(po: PurchaseOrder, old: Status, new: Status) -> HistoryEvent:
+    """Written by the stream consumer; its id is fixed by the change, so a redelivery adds nothing."""
+    data = {"from": old.value, "to": new.value}
+    return event(
+        "status-changed",
+        SYSTEM,
+        f"Status {old} -> {new}",
+        po.updated_at,
+        data,
+        id_=f"status-v{po.version}-{new.value}",
+    )
+
+
+def _diff(before: Any, after: Any, fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    changes = {}
+    for name in fields:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            changes[to_camel(name)] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, (str, int, bool, float)) or value is None:
+        return value
+    if isinstance(value, (list, dict)):
+        return value
+    return str(value)
+
+
+def _describe(changes: dict[str, list[Any]]) -> str:
+    return ", ".join(f"{name} {old} -> {new}" for name, (old, new) in changes.items()) or "no change"
