@@ -213,3 +213,33 @@ def function_setting(logical_id: str, key: str, default: Any = None) -> Any:
     if key in props:
         return props[key]
     return ((load().get("Globals") or {}).get("Function") or {}).get(key, default)
+
+
+# --- appended for the approval workflow: state machines and their definitions -------------------
+
+
+def state_machines() -> dict[str, dict[str, Any]]:
+    """Logical id -> properties, for every AWS::Serverless::StateMachine."""
+    return resources("AWS::Serverless::StateMachine")
+
+
+def state_machine_definition(logical_id: str, physical_names: dict[str, str]) -> str:
+    """The ASL text a state machine deploys: its DefinitionUri file with `${Name}` replaced from
+    its DefinitionSubstitutions, resolved against local physical names (as Step Functions does).
+
+    A `${Name}` the substitutions do not define is an error here, where it would be one on deploy.
+    """
+    props = state_machines()[logical_id]
+    text = (ROOT / str(props["DefinitionUri"])).read_text(encoding="utf-8")
+    substitutions = {
+        str(name): str(resolve(value, physical_names))
+        for name, value in (props.get("DefinitionSubstitutions") or {}).items()
+    }
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in substitutions:
+            raise KeyError(f"{logical_id}: ${{{name}}} is not in DefinitionSubstitutions")
+        return substitutions[name]
+
+    return re.sub(r"\$\{([^}]+)\}", substitute, text)

@@ -81,6 +81,24 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
             415, "Unsupported content type", "send JSON (application/json)", type_="unsupported-media-type"
         )
 
+    @app.exception_handler(ValueError)
+    def _unreadable_body(error: ValueError) -> Response:
+        """Powertools raises a bare ValueError for a body it cannot even read: multipart without a
+        boundary, a base64 body that is not UTF-8. The client sent it: never a 500."""
+        content_type = str(app.current_event.headers.get("content-type") or "").split(";")[0].strip()
+        if content_type and content_type.lower() != "application/json":
+            return problem(
+                415,
+                "Unsupported content type",
+                "send JSON (application/json)",
+                type_="unsupported-media-type",
+            )
+        if isinstance(error, UnicodeDecodeError):
+            return problem(
+                400, "Malformed JSON", "the request body is not UTF-8 JSON", type_="malformed-json"
+            )
+        return _unexpected(error)
+
     @app.exception_handler(IdempotencyValidationError)
     def _idempotency_mismatch(_: IdempotencyValidationError) -> Response:
         return problem(

@@ -1,0 +1,597 @@
+"""The local API gateway: template.yaml's Api routes over HTTP, invoking the handlers in process.
+
+Each request becomes the REST API (v1) Lambda proxy event API Gateway would send, with the
+Cognito authorizer's claims from a locally signed JWT (`local.token`), and the handler's
+answer becomes the HTTP response the way API Gateway maps it.
+
+Where this differs from API Gateway, on purpose:
+- an unknown path is a 404 problem and a known path with another method a 405 problem (with
+  `Allow`); API Gateway answers both with 403 "Missing Authentication Token";
+- URLs carry no stage prefix, as through a custom domain (`requestContext.stage` still names it);
+- no stage throttling (429) and no Lambda timeout or payload limits are enforced;
+- one invocation runs at a time in this process, as in a single warm execution environment, so
+  handler modules need not be thread safe; a handler running past its Timeout is logged, not
+  killed.
+Like API Gateway: `path` and `pathParameters` are passed as sent (percent-encoded), a body is
+text (invalid UTF-8 replaced) unless its Content-Type is one of the API's BinaryMediaTypes (then
+base64), and gateway errors (401, 413, 5xx) use the template's own GatewayResponses bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlsplit
+
+from aws_lambda_powertools.event_handler.openapi import swagger_ui
+
+from local import template
+from local import token as tokens
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+PROBLEM_JSON = "application/problem+json"
+SWAGGER_UI = Path(str(swagger_ui.__file__)).parent  # Powertools ships Swagger UI: served offline
+DOCS_ASSETS = {
+    "/docs/swagger-ui-bundle.min.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
+    "/docs/swagger-ui.min.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
+}
+_HOP_BY_HOP = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+
+
+# --- requests and replies -------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    method: str
+    target: str  # path and query, as sent
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    host: str = "127.0.0.1"
+
+    def header(self, name: str) -> str | None:
+        found = [value for key, value in self.headers if key.lower() == name.lower()]
+        return found[-1] if found else None
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        found = [value for key, value in self.headers if key.lower() == name.lower()]
+        return found[-1] if found else None
+
+
+# --- routing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: template.Route
+    authorizer: str | None
+    segments: tuple[str, ...]
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        """Path parameters if the request path's segments fit this route's template path."""
+        params: dict[str, str] = {}
+        for index, segment in enumerate(self.segments):
+            if segment.startswith("{") and segment.endswith("+}"):
+                rest = parts[index:]
+                if not rest or not all(rest):
+                    return None
+                params[segment[1:-2]] = "/".join(rest)
+                return params
+            if index >= len(parts):
+                return None
+            if segment.startswith("{") and segment.endswith("}"):
+                if not parts[index]:
+                    return None
+                params[segment[1:-1]] = parts[index]
+            elif segment != parts[index]:
+                return None
+        return params if len(parts) == len(self.segments) else None
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        """API Gateway prefers literal segments over {param} over {greedy+}, left to right."""
+        return tuple(
+            2 if segment.endswith("+}") else 1 if segment.startswith("{") else 0 for segment in self.segments
+        )
+
+
+@dataclass
+class Match:
+    endpoint: Endpoint
+    path_parameters: dict[str, str]
+
+
+@dataclass
+class MethodNotAllowed:
+    allowed: list[str]
+
+
+class Router:
+    def __init__(self, endpoints: list[Endpoint]) -> None:
+        self.endpoints = sorted(endpoints, key=lambda endpoint: endpoint.specificity)
+
+    @classmethod
+    def from_template(cls, routes: list[template.Route] | None = None) -> Router:
+        return cls(
+            [
+                Endpoint(route, template.route_authorizer(route), tuple(_segments(route.path)))
+                for route in (routes if routes is not None else template.routes())
+            ]
+        )
+
+    def match(self, method: str, path: str) -> Match | MethodNotAllowed | None:
+        parts = _segments(path)
+        allowed: list[str] = []
+        best: tuple[int, ...] | None = None
+        for endpoint in self.endpoints:
+            params = endpoint.match(parts)
+            if params is None or (best is not None and endpoint.specificity != best):
+                continue
+            best = endpoint.specificity  # the most specific resource wins, then its methods
+            if endpoint.route.method in (method, "ANY"):
+                return Match(endpoint, params)
+            allowed.append(endpoint.route.method)
+        return MethodNotAllowed(sorted(set(allowed))) if allowed else None
+
+
+def _segments(path: str) -> list[str]:
+    return path.split("/")[1:] if path.startswith("/") else path.split("/")
+
+
+# --- the Lambda side ----------------------------------------------------------------------------------
+
+
+class LambdaContext:
+    """The context object the Python runtime passes to a handler."""
+
+    def __init__(self, spec: template.FunctionSpec, request_id: str) -> None:
+        name = f"{template.resolve({'Ref': 'AWS::StackName'}, {})}-{spec.logical_id}"
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{template.REGION}:{template.ACCOUNT}:function:{name}"
+        self.memory_limit_in_mb = int(template.function_setting(spec.logical_id, "MemorySize", 128))
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self.identity = None
+        self.client_context = None
+        self.timeout_seconds = float(template.function_setting(spec.logical_id, "Timeout", 3))
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class Invoker:
+    """Runs the template's functions in this process, one invocation at a time.
+
+    Each module is imported once, with its function's environment already in os.environ (the
+    handlers read it at import). Functions share the process environment: where two of them set
+    the same variable differently, the later one wins and a warning says so.
+    """
+
+    def __init__(self, specs: dict[str, template.FunctionSpec]) -> None:
+        self.specs = specs
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+
+    def load_all(self) -> None:
+        seen: dict[str, tuple[str, str]] = {}
+        for spec in self.specs.values():
+            for key, value in spec.environment.items():
+                if key in seen and seen[key][1] != value:
+                    log(f"warning: {key} differs between {seen[key][0]} and {spec.logical_id}")
+                seen[key] = (spec.logical_id, value)
+                os.environ[key] = value
+            self._modules[spec.logical_id] = template.load_module(spec)
+
+    def module(self, logical_id: str) -> ModuleType:
+        if logical_id not in self._modules:
+            self._modules[logical_id] = template.load_module(self.specs[logical_id])
+        return self._modules[logical_id]
+
+    def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+        spec = self.specs[logical_id]
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(self.module(logical_id), spec.handler_name)
+        with self._lock:
+            context = LambdaContext(spec, request_id or str(uuid.uuid4()))
+            started = time.monotonic()
+            try:
+                return handler(event, context)
+            finally:
+                elapsed = time.monotonic() - started
+                if elapsed > context.timeout_seconds:
+                    limit = context.timeout_seconds
+                    log(f"warning: {logical_id} ran {elapsed:.1f}s, past its {limit:g}s Timeout")
+
+
+# --- the gateway ----------------------------------------------------------------------------------------
+
+
+class Gateway:
+    def __init__(
+        self,
+        invoker: Invoker,
+        router: Router,
+        secret: bytes,
+        openapi: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.invoker = invoker
+        self.router = router
+        self.secret = secret
+        self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
+        self._openapi = openapi
+        self._openapi_json: bytes | None = None
+        self._responses = _gateway_responses()
+        self.binary_media_types = [
+            str(media_type).replace("~1", "/").lower()
+            for api in template.resources("AWS::Serverless::Api").values()
+            for media_type in api.get("BinaryMediaTypes") or []
+        ]
+
+    def handle(self, request: Request) -> Reply:
+        request_id = str(uuid.uuid4())
+        reply = self._handle(request, request_id)
+        reply.headers.append(("x-amzn-RequestId", request_id))
+        return reply
+
+    def _handle(self, request: Request, request_id: str) -> Reply:
+        if len(request.body) > MAX_BODY:
+            return self.gateway_response("REQUEST_TOO_LARGE", 413, "Request Too Long")
+        target = urlsplit(request.target)
+        path = target.path or "/"
+        found = self.router.match(request.method, path)
+        if isinstance(found, Match):
+            claims: dict[str, str] | None = None
+            if found.endpoint.authorizer is not None:
+                try:
+                    raw = tokens.verify(tokens.bearer(request.header("Authorization")), self.secret)
+                except tokens.InvalidToken:
+                    return self.gateway_response("UNAUTHORIZED", 401, "Unauthorized")
+                claims = tokens.authorizer_claims(raw)
+            event = self.event(request, found, target.query, claims, request_id)
+            try:
+                result = self.invoker.invoke(found.endpoint.route.function, event, request_id)
+            except Exception as error:  # an unhandled error in a handler: API Gateway gives 502
+                log(f"error: {found.endpoint.route.function} raised {error!r}")
+                traceback.print_exc()
+                return self.gateway_response("DEFAULT_5XX", 502, "Internal server error")
+            return self.lambda_reply(result)
+        if request.method in ("GET", "HEAD"):
+            page = self.local_page(path, target.query)
+            if page is not None:
+                return page
+        if isinstance(found, MethodNotAllowed):
+            reply = problem(
+                405,
+                "Method not allowed",
+                f"{path} does not accept {request.method}; it accepts {', '.join(found.allowed)}",
+                "method-not-allowed",
+            )
+            reply.headers.append(("Allow", ", ".join(found.allowed)))
+            return reply
+        return problem(404, "Not found", f"no route for {request.method} {path}", "not-found")
+
+    # -- the proxy event and the proxy response
+
+    def event(
+        self,
+        request: Request,
+        match: Match,
+        query: str,
+        claims: dict[str, str] | None,
+        request_id: str,
+    ) -> dict[str, Any]:
+        """The REST API Lambda proxy event (payload 1.0), as API Gateway builds it."""
+        path = urlsplit(request.target).path
+        multi_headers: dict[str, list[str]] = {}
+        for key, value in request.headers:
+            multi_headers.setdefault(key, []).append(value)
+        extra = {
+            "X-Forwarded-For": request.source_ip,
+            "X-Forwarded-Proto": "http",
+            "X-Forwarded-Port": request.host.rpartition(":")[2] if ":" in request.host else "80",
+            "X-Amzn-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}",
+        }
+        present = {key.lower() for key in multi_headers}
+        for key, value in extra.items():
+            if key.lower() not in present:
+                multi_headers[key] = [value]
+        multi_query: dict[str, list[str]] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            multi_query.setdefault(key, []).append(value)
+        body: str | None = None
+        is_base64 = False
+        if request.body:
+            media_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+            if any(fnmatch.fnmatchcase(media_type, pattern) for pattern in self.binary_media_types):
+                body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
+            else:  # a text payload: API Gateway passes it on as UTF-8 text
+                body = request.body.decode("utf-8", errors="replace")
+        now = time.time()
+        resource = match.endpoint.route.path
+        request_context: dict[str, Any] = {
+            "resourceId": f"{abs(hash(resource)) % 10**6:06d}",
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "extendedRequestId": base64.b32encode(uuid.uuid4().bytes[:10]).decode().rstrip("="),
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": path,  # as through a custom domain: the URL carries no stage
+            "accountId": template.ACCOUNT,
+            "protocol": "HTTP/1.1",
+            "stage": self.stage,
+            "domainPrefix": request.host.split(".")[0].split(":")[0],
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "sourceIp": request.source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": request.header("User-Agent"),
+                "user": None,
+            },
+            "domainName": request.host,
+            "apiId": "local",
+        }
+        if claims is not None:
+            request_context["authorizer"] = {"claims": claims}
+        return {
+            "resource": resource,
+            "path": path,
+            "httpMethod": request.method,
+            "headers": {key: values[-1] for key, values in multi_headers.items()},
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {key: values[-1] for key, values in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": match.path_parameters or None,
+            "stageVariables": None,
+            "requestContext": request_context,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def lambda_reply(self, result: Any) -> Reply:
+        """A proxy integration response mapped to HTTP; anything malformed is a 502, as in AWS."""
+        if not isinstance(result, dict):
+            return self._malformed(f"the handler returned {type(result).__name__}, not an object")
+        status = result.get("statusCode")
+        if isinstance(status, str) and status.isdigit():
+            status = int(status)
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            return self._malformed(f"statusCode {status!r} is not an HTTP status")
+        body = result.get("body")
+        if body is not None and not isinstance(body, str):
+            return self._malformed("body is not a string")
+        try:
+            payload = base64.b64decode(body or "", validate=True) if result.get("isBase64Encoded") else None
+        except ValueError:
+            return self._malformed("isBase64Encoded but the body is not base64")
+        headers: list[tuple[str, str]] = []
+        multi = result.get("multiValueHeaders") or {}
+        single = result.get("headers") or {}
+        if not isinstance(multi, dict) or not isinstance(single, dict):
+            return self._malformed("headers must be objects")
+        for key, values in multi.items():
+            for value in values if isinstance(values, list) else [values]:
+                headers.append((str(key), str(value)))
+        in_multi = {str(key).lower() for key in multi}
+        headers += [
+            (str(key), str(value)) for key, value in single.items() if str(key).lower() not in in_multi
+        ]
+        headers = [(key, value) for key, value in headers if key.lower() not in _HOP_BY_HOP]
+        if not any(key.lower() == "content-type" for key, _ in headers):
+            headers.append(("Content-Type", "application/json"))
+        return Reply(status, headers, payload if payload is not None else (body or "").encode("utf-8"))
+
+    def _malformed(self, why: str) -> Reply:
+        log(f"error: malformed Lambda proxy response: {why}")
+        return self.gateway_response("DEFAULT_5XX", 502, "Internal server error")
+
+    def gateway_response(self, kind: str, status: int, message: str) -> Reply:
+        """A response API Gateway makes itself, rendered from the template's GatewayResponses."""
+        fallback = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        spec = self._responses.get(kind) or self._responses.get(fallback)
+        if spec is None:
+            return problem(status, message, message, kind.lower().replace("_", "-"))
+        status = int(spec.get("StatusCode") or status)
+        text = str(
+            (spec.get("ResponseTemplates") or {}).get("application/json") or json.dumps({"message": message})
+        )
+        text = text.replace("$context.error.statusCode", str(status))
+        text = text.replace("$context.error.messageString", json.dumps(message))
+        text = text.replace("$context.error.message", message)
+        headers = [
+            (str(key), str(value).strip("'"))
+            for key, value in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items()
+        ]
+        if not any(key.lower() == "content-type" for key, _ in headers):
+            headers.append(("Content-Type", "application/json"))
+        return Reply(status, headers, text.encode("utf-8"))
+
+    # -- pages the local cloud adds: the OpenAPI document and Swagger UI, both public
+
+    def local_page(self, path: str, query: str) -> Reply | None:
+        if path == "/openapi.json" and self._openapi is not None:
+            if self._openapi_json is None:
+                self._openapi_json = json.dumps(self._openapi(), indent=2).encode()
+            return Reply(200, [("Content-Type", "application/json")], self._openapi_json)
+        if path in ("/docs", "/docs/"):
+            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], _DOCS_HTML.encode())
+        if path in DOCS_ASSETS:
+            file_name, content_type = DOCS_ASSETS[path]
+            return Reply(
+                200,
+                [("Content-Type", content_type), ("Cache-Control", "public, max-age=86400")],
+                (SWAGGER_UI / file_name).read_bytes(),
+            )
+        return None
+
+
+def problem(status: int, title: str, detail: str, type_: str) -> Reply:
+    body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
+    return Reply(status, [("Content-Type", PROBLEM_JSON)], json.dumps(body).encode())
+
+
+def _gateway_responses() -> dict[str, dict[str, Any]]:
+    responses: dict[str, dict[str, Any]] = {}
+    for api in template.resources("AWS::Serverless::Api").values():
+        for kind, spec in (api.get("GatewayResponses") or {}).items():
+            responses.setdefault(str(kind), dict(spec))
+    return responses
+
+
+_DOCS_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Purchase orders API (local)</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.min.css">
+</head>
+<body>
+  <div id="swagger-ui">Loading...</div>
+  <script src="/docs/swagger-ui-bundle.min.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      persistAuthorization: true,
+      presets: [SwaggerUIBundle.presets.apis],
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+# --- HTTP ------------------------------------------------------------------------------------------------
+
+
+def log(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "local-api-gateway"
+    gateway: Gateway  # set on the subclass made by `serve`
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        try:
+            body, too_large = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            reply = problem(
+                400, "Bad request", "the request body is not valid chunked encoding", "bad-request"
+            )
+        else:
+            if too_large:
+                self.close_connection = True
+                reply = self.gateway.gateway_response("REQUEST_TOO_LARGE", 413, "Request Too Long")
+            else:
+                address = cast(tuple[str, int], self.server.server_address)
+                request = Request(
+                    method=self.command,
+                    target=self.path,
+                    headers=list(self.headers.items()),
+                    body=body,
+                    source_ip=self.client_address[0],
+                    host=self.headers.get("Host") or f"{address[0]}:{address[1]}",
+                )
+                try:
+                    reply = self.gateway.handle(request)
+                except Exception as error:  # the gateway itself failed: say so, keep serving
+                    log(f"error: gateway failed: {error!r}")
+                    reply = self.gateway.gateway_response("DEFAULT_5XX", 500, "Internal server error")
+        outcome = ""
+        try:
+            self._write(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            outcome = " (client went away)"
+        elapsed = (time.monotonic() - started) * 1000
+        log(f"{self.command} {urlsplit(self.path).path} {reply.status} {elapsed:.1f}ms{outcome}")
+
+    def _read_body(self) -> tuple[bytes, bool]:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                line = self.rfile.readline(1024)
+                length = int(line.split(b";")[0].strip() or b"x", 16)
+                if length == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks), False
+                size += length
+                if size > MAX_BODY:
+                    return b"", True
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return b"", True
+        return (self.rfile.read(length) if length > 0 else b""), False
+
+    def _write(self, reply: Reply) -> None:
+        self.send_response_only(reply.status)
+        self.send_header("Date", formatdate(usegmt=True))
+        for key, value in reply.headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - one line per request is ours
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the gateway (TRACE, PROPFIND, ...): it answers 404 or 405 itself."""
+        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+            return self._serve
+        raise AttributeError(name)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def serve(gateway: Gateway, host: str, port: int) -> Server:
+    """Bind the gateway to host:port; the caller runs `serve_forever` (in a thread) and shuts down."""
+    handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
+    return Server((host, port), handler)

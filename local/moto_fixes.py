@@ -1,0 +1,65 @@
+"""Patches for the embedded moto (5.2.x) that keep the local cloud usable over a long session.
+
+TransactWriteItems: moto backs up a table for rollback by deep-copying it once per item of the
+transaction, not once per table, and the copy includes every stream record ever written. A
+100-line PO on a table with a few hundred items took 25 s. Here the backup is made once per
+table per transaction; what is copied, and the rollback, are unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from functools import wraps
+from types import ModuleType
+from typing import Any
+
+_applied = False
+
+
+class _OneCopyPerTable:
+    """Stands in for the `copy` module inside moto.dynamodb.models: inside a TransactWriteItems
+    call a table is deep-copied once; everything else is the copy module itself."""
+
+    def __init__(self, table_type: type) -> None:
+        self._table_type = table_type
+        self._local = threading.local()
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        copies: dict[int, Any] | None = getattr(self._local, "copies", None)
+        if copies is None or not isinstance(value, self._table_type):
+            return copy.deepcopy(value, memo)
+        if id(value) not in copies:
+            copies[id(value)] = copy.deepcopy(value, memo)
+        return copies[id(value)]
+
+    def transaction(self, function: Any) -> Any:
+        @wraps(function)
+        def transact_write_items(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            self._local.copies = {}
+            try:
+                return function(backend, *args, **kwargs)
+            finally:
+                self._local.copies = None
+
+        return transact_write_items
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def apply() -> None:
+    """Idempotent; call before moto serves requests."""
+    global _applied
+    if _applied:
+        return
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    if not isinstance(getattr(models, "copy", None), ModuleType):
+        return  # moto changed: leave it alone rather than guess
+    shim = _OneCopyPerTable(Table)
+    models.copy = shim  # type: ignore[assignment]
+    backend = models.DynamoDBBackend
+    backend.transact_write_items = shim.transaction(backend.transact_write_items)  # type: ignore[method-assign]
+    _applied = True

@@ -1,0 +1,134 @@
+"""`python -m local`: the whole template on this machine, no AWS account and no Docker.
+
+    python -m local --port 3000        (what `make dev` runs; PORT=... make dev to change)
+
+moto runs in a thread as the embedded AWS, the template's resources are created in it, the
+handlers run in this process against it, and the local gateway serves the API's routes.
+Ctrl-C (SIGINT) or SIGTERM stops the HTTP server, the pumps and moto, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from local import cloud, gateway, openapi, pumps, template
+from local import token as tokens
+
+# Quiet, offline defaults for the handlers; the environment can still override them.
+HANDLER_DEFAULTS = {
+    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+    "POWERTOOLS_METRICS_DISABLED": "true",  # set to false to see the EMF metrics on stdout
+}
+
+
+@dataclass
+class LocalCloud:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    moto: cloud.Moto | None = None
+    resources: cloud.Resources = field(default_factory=cloud.Resources)
+    server: gateway.Server | None = None
+    pumps: list[pumps.Pump] = field(default_factory=list)
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        secret = tokens.signing_secret()
+        for key, value in HANDLER_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-call access log
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        try:
+            self.moto = cloud.start_moto(self.host)
+            cloud.use_endpoint(self.moto.endpoint)
+            self.resources = cloud.create_resources(self.moto)
+            specs = template.functions(self.resources.names)
+            invoker = gateway.Invoker(specs)
+            invoker.load_all()
+            api = gateway.Gateway(
+                invoker, gateway.Router.from_template(), secret, openapi=lambda: openapi.document(specs)
+            )
+            self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker))
+            self.server = gateway.serve(api, self.host, self.port)
+        except BaseException:
+            self.stop()
+            raise
+        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            if self._thread is not None:
+                self.server.shutdown()
+                self._thread.join()
+            self.server.server_close()
+            self.server = None
+        pumps.stop_pumps(self.pumps)
+        self.pumps = []
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None
+
+    def banner(self) -> str:
+        assert self.moto is not None
+        created = ", ".join(f"{logical} -> {name}" for logical, name in self.resources.names.items())
+        return "\n".join(
+            [
+                f"Local cloud ready: {self.url}  (API docs {self.url}/docs, OpenAPI {self.url}/openapi.json)",
+                f"  embedded AWS (moto): {self.moto.endpoint}   resources: {created or 'none'}",
+                f"  secret for tokens: {tokens.state_dir() / tokens.SECRET_FILE}",
+                "  get a token:  TOKEN=$(make -s token ORG=acme EMAIL=buyer@acme.example ROLE=buyer)",
+                "                (or .venv/bin/python -m local.token --org acme --email ... --role buyer)",
+                f'  then:         curl -H "Authorization: Bearer $TOKEN" {self.url}/pos',
+                "  Ctrl-C stops it.",
+            ]
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
+    parser.add_argument("--host", default="127.0.0.1", help="loopback by default")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="where the token secret lives (default .local-cloud/, or $LOCAL_CLOUD_DIR)",
+    )
+    args = parser.parse_args(argv)
+    if args.state_dir is not None:
+        os.environ["LOCAL_CLOUD_DIR"] = str(args.state_dir.resolve())
+
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    local_cloud = LocalCloud(host=args.host, port=args.port)
+    try:
+        local_cloud.start()
+    except OSError as error:
+        print(f"local cloud: cannot start on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    print(local_cloud.banner(), flush=True)
+    stopping.wait()
+    print("local cloud: stopping", file=sys.stderr, flush=True)
+    local_cloud.stop()
+    print("local cloud: stopped", file=sys.stderr, flush=True)
+    return 0

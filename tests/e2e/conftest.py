@@ -1,0 +1,156 @@
+"""The local cloud as a subprocess (`python -m local`), and a small HTTP client for it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import token as tokens
+from local.cloud import free_port
+from local.template import ROOT
+
+STARTUP_SECONDS = 60
+STOP_SECONDS = 20
+
+
+@dataclass
+class LocalCloud:
+    url: str
+    secret: bytes
+    log: Path
+
+    def token(self, org: str, email: str = "buyer@acme.example", role: str = "buyer") -> str:
+        return tokens.mint(org=org, email=email, roles=role.split(","), secret=self.secret)
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """`python -m local` on a free port with its own state directory; stopped with SIGTERM."""
+    state = tmp_path_factory.mktemp("local-cloud")
+    log = state / "output.log"
+    port = free_port()
+    env = {**os.environ, "LOCAL_CLOUD_DIR": str(state), "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    code: int | None = None
+    try:
+        _wait_until_ready(process, f"{url}/openapi.json", log)
+        yield LocalCloud(url=url, secret=tokens.signing_secret(state), log=log)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert code == 0, f"the local cloud exited with {code}:\n{log.read_text()[-4000:]}"
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local cloud exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the local cloud was not ready within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+@dataclass
+class HttpReply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip()
+
+
+class Client:
+    """What a web client does: JSON over HTTP with a bearer token."""
+
+    def __init__(self, base_url: str, token: str | None) -> None:
+        self.base_url = base_url
+        self.token = token
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> HttpReply:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token is not None:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return HttpReply(response.status, _headers(response.headers), response.read().decode())
+        except urllib.error.HTTPError as error:
+            return HttpReply(error.code, _headers(error.headers), error.read().decode())
+
+
+def _headers(message: Any) -> dict[str, str]:
+    return {key.lower(): value for key, value in message.items()}
+
+
+@pytest.fixture
+def org() -> str:
+    """A fresh organization per test, so listings see only the test's own POs."""
+    return f"org-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def buyer(local_cloud: LocalCloud, org: str) -> Client:
+    return Client(local_cloud.url, local_cloud.token(org, "buyer@acme.example", "buyer"))
+
+
+def po_body(lines: int = 2, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "supplier": {"name": "Acme Metals", "email": "sales@acme-metals.com"},
+        "currency": "USD",
+        "lines": [
+            {"description": f"Bolt M{6 + n}", "quantity": "10", "unitCost": "1.25"} for n in range(lines)
+        ],
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,722 @@
+"""The local cloud's pieces without a server: routing, the proxy event, the authorizer, the
+response mapping, tokens, and the resources it creates from template.yaml in moto."""
+
+from __future__ import annotations
+
+import base64
+import http.client as http_client
+import json
+import os
+import signal
+import socket
+import stat
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import boto3
+import jwt
+import pytest
+from moto.core.config import default_user_config
+
+from local import cloud, gateway, moto_fixes, openapi, pumps, run, template
+from local import token as tokens
+from tests.conftest import new_po_body
+
+SECRET = b"integration-test-secret-of-at-least-32-bytes"
+OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+
+def bearer(org: str = "acme", role: str = "buyer", email: str = "buyer@acme.example", **kwargs: Any) -> str:
+    return "Bearer " + tokens.mint(org=org, email=email, roles=role.split(","), secret=SECRET, **kwargs)
+
+
+class Recorder(gateway.Invoker):
+    """Stands in for the handlers: keeps each event, answers a fixed proxy response."""
+
+    def __init__(self, reply: Any = OK) -> None:
+        super().__init__({})
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.reply = reply
+
+    def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+        self.events.append((logical_id, event))
+        return self.reply
+
+
+def make_gateway(invoker: gateway.Invoker | None = None) -> gateway.Gateway:
+    return gateway.Gateway(
+        invoker or Recorder(), gateway.Router.from_template(), SECRET, openapi=openapi.document
+    )
+
+
+def request(method: str, target: str, body: bytes = b"", **headers: str) -> gateway.Request:
+    return gateway.Request(
+        method=method,
+        target=target,
+        headers=[(key.replace("_", "-"), value) for key, value in headers.items()],
+        body=body,
+        source_ip="10.0.0.7",
+        host="127.0.0.1:3000",
+    )
+
+
+def problem_of(reply: gateway.Reply) -> dict[str, Any]:
+    assert reply.header("Content-Type") == "application/problem+json"
+    body = json.loads(reply.body)
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == reply.status
+    return dict(body)
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+def test_every_template_route_is_matched_with_its_path_parameters() -> None:
+    router = gateway.Router.from_template()
+
+    found = router.match("PATCH", "/pos/0123abcd/lines/00001")
+
+    assert isinstance(found, gateway.Match)
+    assert found.endpoint.route.path == "/pos/{poId}/lines/{lineId}"
+    assert found.path_parameters == {"poId": "0123abcd", "lineId": "00001"}
+    for route in template.routes():
+        concrete = route.path.replace("{", "").replace("}", "")
+        match = router.match(route.method, concrete)
+        assert isinstance(match, gateway.Match) and match.endpoint.route == route
+
+
+def test_a_known_path_with_another_method_lists_the_allowed_ones() -> None:
+    found = gateway.Router.from_template().match("DELETE", "/pos")
+
+    assert isinstance(found, gateway.MethodNotAllowed)
+    assert found.allowed == ["GET", "POST"]
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/pos/", "/pos/a/b/c/d/e", "//pos", "/"])
+def test_an_unknown_path_matches_nothing(path: str) -> None:
+    assert gateway.Router.from_template().match("GET", path) is None
+
+
+def test_literal_segments_win_over_parameters_and_parameters_over_greedy() -> None:
+    routes = [
+        template.Route("GET", "/files/{proxy+}", "Greedy"),
+        template.Route("GET", "/files/{fileId}", "ById"),
+        template.Route("GET", "/files/latest", "Latest"),
+    ]
+    router = gateway.Router(
+        [gateway.Endpoint(route, None, tuple(route.path[1:].split("/"))) for route in routes]
+    )
+
+    def function(path: str) -> str:
+        found = router.match("GET", path)
+        assert isinstance(found, gateway.Match)
+        return found.endpoint.route.function
+
+    assert function("/files/latest") == "Latest"
+    assert function("/files/f-1") == "ById"
+    assert function("/files/a/b") == "Greedy"
+    greedy = router.match("GET", "/files/a/b")
+    assert isinstance(greedy, gateway.Match) and greedy.path_parameters == {"proxy": "a/b"}
+
+
+def test_routes_take_the_apis_default_authorizer_unless_they_say_none() -> None:
+    assert {template.route_authorizer(route) for route in template.routes()} == {"CognitoAuthorizer"}
+
+
+# --- the proxy event ------------------------------------------------------------------------------
+
+
+def test_the_event_is_the_rest_api_proxy_event_with_the_authorizers_claims() -> None:
+    recorder = Recorder()
+    token = bearer(org="acme", role="buyer,admin")
+
+    reply = make_gateway(recorder).handle(
+        request(
+            "PATCH",
+            "/pos/0123abcd/lines/00002?expand=lines&tag=a&tag=b&empty",
+            b'{"quantity": "5"}',
+            Authorization=token,
+            Content_Type="application/json",
+            If_Match='"3"',
+            User_Agent="pytest",
+        )
+    )
+
+    assert reply.status == 200
+    ((function, event),) = recorder.events
+    assert function == "PoApiFunction"
+    assert event["resource"] == "/pos/{poId}/lines/{lineId}"
+    assert (event["path"], event["httpMethod"]) == ("/pos/0123abcd/lines/00002", "PATCH")
+    assert event["pathParameters"] == {"poId": "0123abcd", "lineId": "00002"}
+    assert event["queryStringParameters"] == {"expand": "lines", "tag": "b", "empty": ""}
+    assert event["multiValueQueryStringParameters"] == {"expand": ["lines"], "tag": ["a", "b"], "empty": [""]}
+    assert event["headers"]["If-Match"] == '"3"'
+    assert event["headers"]["Authorization"] == token
+    assert event["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    assert event["headers"]["X-Forwarded-For"] == "10.0.0.7"
+    assert (event["body"], event["isBase64Encoded"]) == ('{"quantity": "5"}', False)
+    assert event["stageVariables"] is None
+    context = event["requestContext"]
+    assert context["requestId"] == reply.header("x-amzn-RequestId")
+    assert (context["stage"], context["resourcePath"], context["httpMethod"]) == (
+        "dev",
+        "/pos/{poId}/lines/{lineId}",
+        "PATCH",
+    )
+    assert context["identity"]["sourceIp"] == "10.0.0.7"
+    assert context["identity"]["userAgent"] == "pytest"
+    claims = context["authorizer"]["claims"]
+    assert all(isinstance(value, str) for value in claims.values())
+    assert claims["custom:org_id"] == "acme"
+    assert claims["cognito:groups"] == "buyer,admin"
+    assert claims["email"] == "buyer@acme.example"
+    assert claims["sub"] == tokens.subject_for("buyer@acme.example")
+
+
+def test_no_query_string_and_no_body_are_nulls() -> None:
+    recorder = Recorder()
+
+    make_gateway(recorder).handle(request("GET", "/pos", Authorization=bearer()))
+
+    event = recorder.events[0][1]
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["pathParameters"] is None
+    assert event["body"] is None
+
+
+def test_a_body_that_is_not_utf8_arrives_as_text_like_api_gateway_sends_it() -> None:
+    recorder = Recorder()
+
+    make_gateway(recorder).handle(
+        request("POST", "/pos", b"\xff{}", Authorization=bearer(), Content_Type="application/json")
+    )
+
+    event = recorder.events[0][1]
+    assert (event["body"], event["isBase64Encoded"]) == ("\ufffd{}", False)
+
+
+# --- the authorizer -------------------------------------------------------------------------------
+
+
+def unauthorized(authorization: str | None) -> None:
+    recorder = Recorder()
+    headers = [("Authorization", authorization)] if authorization is not None else []
+
+    reply = make_gateway(recorder).handle(gateway.Request("GET", "/pos", headers))
+
+    assert reply.status == 401
+    assert problem_of(reply)["type"] == "/problems/unauthorized"
+    assert recorder.events == []  # the handler never ran
+
+
+def test_no_token_is_401() -> None:
+    unauthorized(None)
+
+
+def test_an_expired_token_is_401() -> None:
+    unauthorized(bearer(now=time.time() - 13 * 3600))
+
+
+def test_a_token_signed_by_another_key_is_401() -> None:
+    foreign = tokens.mint(
+        org="acme", email="x@acme.example", roles=["admin"], secret=b"someone-else-entirely-with-a-long-key"
+    )
+    unauthorized(f"Bearer {foreign}")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "https://cognito-idp.us-east-1.amazonaws.com/elsewhere"},
+        {"aud": "another-client"},
+    ],
+)
+def test_a_token_from_another_issuer_or_audience_is_401(claims: dict[str, str]) -> None:
+    payload = jwt.decode(bearer()[7:], SECRET, algorithms=["HS256"], audience=tokens.AUDIENCE) | claims
+    unauthorized("Bearer " + jwt.encode(payload, SECRET, algorithm="HS256"))
+
+
+def test_an_unsigned_token_is_401() -> None:
+    payload = jwt.decode(bearer()[7:], SECRET, algorithms=["HS256"], audience=tokens.AUDIENCE)
+    unauthorized("Bearer " + jwt.encode(payload, "", algorithm="none"))
+
+
+@pytest.mark.parametrize("authorization", ["", "Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz"])
+def test_a_malformed_authorization_header_is_401(authorization: str) -> None:
+    unauthorized(authorization)
+
+
+def test_a_bare_token_without_bearer_is_accepted_as_cognito_does() -> None:
+    recorder = Recorder()
+
+    reply = make_gateway(recorder).handle(request("GET", "/pos", Authorization=bearer()[7:]))
+
+    assert reply.status == 200
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+def test_the_handlers_response_maps_to_http() -> None:
+    recorder = Recorder(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "ETag": '"1"'},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"], "ETag": ['"2"']},
+            "body": '{"ok": true}',
+            "isBase64Encoded": False,
+        }
+    )
+
+    reply = make_gateway(recorder).handle(request("GET", "/pos", Authorization=bearer()))
+
+    assert reply.status == 201
+    assert [value for key, value in reply.headers if key == "Set-Cookie"] == ["a=1", "b=2"]
+    assert [value for key, value in reply.headers if key == "ETag"] == ['"2"']  # multiValueHeaders win
+    assert json.loads(reply.body) == {"ok": True}
+
+
+def test_a_base64_response_is_decoded() -> None:
+    recorder = Recorder(
+        {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/pdf"},
+            "body": "JVBERi0=",
+            "isBase64Encoded": True,
+        }
+    )
+
+    reply = make_gateway(recorder).handle(request("GET", "/pos", Authorization=bearer()))
+
+    assert reply.body == b"%PDF-"
+
+
+@pytest.mark.parametrize("bad", [None, "text", {"statusCode": "abc"}, {"statusCode": 200, "body": {"a": 1}}])
+def test_a_malformed_proxy_response_is_502(bad: Any) -> None:
+    reply = make_gateway(Recorder(bad)).handle(request("GET", "/pos", Authorization=bearer()))
+
+    assert reply.status == 502
+    problem_of(reply)
+
+
+def test_a_handler_that_raises_is_502() -> None:
+    class Failing(Recorder):
+        def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+            raise RuntimeError("boom")
+
+    reply = make_gateway(Failing()).handle(request("GET", "/pos", Authorization=bearer()))
+
+    assert reply.status == 502
+    assert problem_of(reply)["type"] == "/problems/internal"
+
+
+def test_unknown_paths_are_404_and_other_methods_405_problems() -> None:
+    api = make_gateway()
+
+    missing = api.handle(request("GET", "/nowhere"))
+    wrong = api.handle(request("PUT", "/pos", Authorization=bearer()))
+
+    assert (missing.status, problem_of(missing)["type"]) == (404, "/problems/not-found")
+    assert (wrong.status, problem_of(wrong)["type"]) == (405, "/problems/method-not-allowed")
+    assert wrong.header("Allow") == "GET, POST"
+
+
+def test_a_body_over_10_mb_is_413_before_the_handler_runs() -> None:
+    recorder = Recorder()
+
+    reply = make_gateway(recorder).handle(
+        request("POST", "/pos", b"x" * (gateway.MAX_BODY + 1), Authorization=bearer())
+    )
+
+    assert reply.status == 413
+    assert problem_of(reply)["type"] == "/problems/too-large"
+    assert recorder.events == []
+
+
+def test_the_openapi_document_and_swagger_ui_are_public() -> None:
+    api = make_gateway()
+
+    document = api.handle(request("GET", "/openapi.json"))
+    page = api.handle(request("GET", "/docs"))
+    script = api.handle(request("GET", "/docs/swagger-ui-bundle.min.js"))
+    style = api.handle(request("GET", "/docs/swagger-ui.min.css"))
+
+    assert document.status == 200 and json.loads(document.body)["info"]["title"] == "Purchase orders API"
+    assert (
+        page.status == 200
+        and b"/openapi.json" in page.body
+        and b"/docs/swagger-ui-bundle.min.js" in page.body
+    )
+    assert script.status == 200 and str(script.header("Content-Type")).startswith("text/javascript")
+    assert style.status == 200 and len(style.body) > 1000
+
+
+def test_the_lambda_context_counts_down_from_the_functions_timeout() -> None:
+    spec = template.functions()["PoApiFunction"]
+    context = gateway.LambdaContext(spec, "req-1")
+
+    remaining = context.get_remaining_time_in_millis()
+
+    timeout = float(template.function_setting("PoApiFunction", "Timeout"))
+    assert 0 < remaining <= timeout * 1000
+    assert context.aws_request_id == "req-1"
+    assert context.function_name.endswith("PoApiFunction")
+    assert context.invoked_function_arn.endswith(f":function:{context.function_name}")
+    assert context.memory_limit_in_mb == int(template.function_setting("PoApiFunction", "MemorySize"))
+
+
+# --- through the real handler (moto in process) ----------------------------------------------------
+
+
+@pytest.fixture
+def real_gateway(aws: None) -> gateway.Gateway:
+    specs = template.functions({"PurchaseOrdersTable": os.environ["TABLE_NAME"]})
+    return make_gateway(gateway.Invoker(specs))
+
+
+def test_a_po_goes_through_the_gateway_to_the_handler_and_back(real_gateway: gateway.Gateway) -> None:
+    created = real_gateway.handle(
+        request(
+            "POST",
+            "/pos",
+            json.dumps(new_po_body()).encode(),
+            Authorization=bearer(),
+            Content_Type="application/json",
+        )
+    )
+
+    assert created.status == 201, created.body
+    location = created.header("Location")
+    assert location is not None and location == f"/pos/{json.loads(created.body)['id']}"
+    fetched = real_gateway.handle(request("GET", location, Authorization=bearer()))
+    assert fetched.status == 200
+    assert json.loads(fetched.body) == json.loads(created.body)
+    other_org = real_gateway.handle(request("GET", location, Authorization=bearer(org="globex")))
+    assert other_org.status == 404
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [
+        ("multipart/form-data", b"--x\r\n", 415),  # no boundary: Powertools raises a bare ValueError
+        ("application/json", b"\xff\xfe", 400),
+    ],
+)
+def test_bodies_the_handler_cannot_read_are_client_errors(
+    real_gateway: gateway.Gateway, content_type: str, body: bytes, status: int
+) -> None:
+    reply = real_gateway.handle(
+        request("POST", "/pos", body, Authorization=bearer(), Content_Type=content_type)
+    )
+
+    assert reply.status == status
+    problem_of(reply)
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+
+def test_a_minted_token_verifies_and_carries_the_claims() -> None:
+    token = tokens.mint(org="acme", email="Ann@Acme.example", roles=["approver"], secret=SECRET, hours=1)
+
+    claims = tokens.verify(token, SECRET)
+
+    assert claims["custom:org_id"] == "acme"
+    assert claims["cognito:groups"] == ["approver"]
+    assert claims["sub"] == tokens.subject_for("ann@acme.example")  # stable per email
+    assert claims["iss"] == tokens.ISSUER
+    assert 3590 <= claims["exp"] - claims["iat"] <= 3600
+
+
+def test_the_secret_is_made_once_private_and_reused(tmp_path: Path) -> None:
+    first = tokens.signing_secret(tmp_path / "state")
+    second = tokens.signing_secret(tmp_path / "state")
+
+    assert first == second and len(first) >= 32
+    mode = (tmp_path / "state" / tokens.SECRET_FILE).stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_the_token_command_prints_only_a_jwt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(tmp_path))
+
+    assert tokens.main(["--org", "acme", "--email", "a@acme.example", "--role", "buyer,admin"]) == 0
+
+    printed = capsys.readouterr().out
+    assert printed.count("\n") == 1
+    claims = tokens.verify(printed.strip(), tokens.signing_secret(tmp_path))
+    assert claims["cognito:groups"] == ["buyer", "admin"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--org", "acme", "--email", "a@acme.example", "--role", "boss"],
+        ["--org", "acme", "--email", "a@acme.example", "--role", ""],
+        ["--org", "", "--email", "a@acme.example", "--role", "buyer"],
+        ["--org", "acme", "--email", "not-an-email", "--role", "buyer"],
+    ],
+)
+def test_the_token_command_refuses_bad_arguments(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(tmp_path))
+
+    with pytest.raises(SystemExit) as exit_:
+        tokens.main(argv)
+
+    assert exit_.value.code == 2
+
+
+# --- resources in moto ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[cloud.Moto]:
+    """moto in server mode in this process; its port and config are put back afterwards."""
+    monkeypatch.delenv("MOTO_PORT", raising=False)
+    monkeypatch.setitem(default_user_config, "stepfunctions", dict(default_user_config["stepfunctions"]))
+    server = cloud.start_moto()
+    monkeypatch.setenv("MOTO_PORT", os.environ["MOTO_PORT"])
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_embedded_moto_runs_state_machines_and_knows_its_port(moto_server: cloud.Moto) -> None:
+    assert moto_server.endpoint == f"http://127.0.0.1:{os.environ['MOTO_PORT']}"
+    with urllib.request.urlopen(f"{moto_server.endpoint}/moto-api/config", timeout=5) as response:
+        assert response.status == 201
+    # set through POST /moto-api/config, which GET does not echo for stepfunctions
+    assert default_user_config["stepfunctions"]["execute_state_machine"] is True
+
+
+def test_the_table_is_created_from_the_template_with_indexes_stream_and_ttl(moto_server: cloud.Moto) -> None:
+    resources = cloud.create_resources(moto_server)
+
+    name = resources.names["PurchaseOrdersTable"]
+    assert name == cloud.physical_name("PurchaseOrdersTable")
+    dynamodb = moto_server.client("dynamodb")
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    declared = template.resources("AWS::DynamoDB::Table")["PurchaseOrdersTable"]
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        index["IndexName"] for index in declared["GlobalSecondaryIndexes"]
+    }
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert resources.created["PurchaseOrdersTable"].attributes["StreamArn"] == table["LatestStreamArn"]
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == (
+        "ENABLED",
+        template.ttl_attribute("PurchaseOrdersTable"),
+    )
+    # the functions' environment resolves to the local names
+    assert template.functions(resources.names)["PoApiFunction"].environment["TABLE_NAME"] == name
+
+
+def test_a_canceled_transaction_still_rolls_back_with_the_moto_fix(aws: None) -> None:
+    moto_fixes.apply()
+    client = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    client.put_item(TableName=table, Item={"PK": {"S": "taken"}, "SK": {"S": "x"}})
+    puts: list[Any] = [
+        {"Put": {"TableName": table, "Item": {"PK": {"S": "new"}, "SK": {"S": str(n)}}}} for n in range(5)
+    ]
+    clash: Any = {
+        "Put": {
+            "TableName": table,
+            "Item": {"PK": {"S": "taken"}, "SK": {"S": "x"}},
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=[*puts, clash])
+
+    assert (
+        client.query(
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "new"}},
+        )["Count"]
+        == 0
+    )
+    client.transact_write_items(TransactItems=puts)
+    assert (
+        client.query(
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "new"}},
+        )["Count"]
+        == 5
+    )
+
+
+def test_bodies_are_base64_only_for_binary_media_types() -> None:
+    api = make_gateway(Recorder())
+    api.binary_media_types = ["application/pdf"]
+
+    api.handle(request("POST", "/pos", b"%PDF-", Authorization=bearer(), Content_Type="application/pdf"))
+
+    event = api.invoker.events[0][1]  # type: ignore[attr-defined]
+    assert (event["isBase64Encoded"], base64.b64decode(event["body"])) == (True, b"%PDF-")
+
+
+# --- the whole local cloud in this process, over HTTP ---------------------------------------------
+
+
+class RecordingPump:
+    def __init__(self, log: list[str], name: str) -> None:
+        self.log, self.name = log, name
+
+    def start(self) -> None:
+        self.log.append(f"start {self.name}")
+
+    def stop(self) -> None:
+        self.log.append(f"stop {self.name}")
+
+
+@pytest.fixture
+def isolated_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The local cloud points this process's AWS clients at its moto and sets the functions'
+    environment: all of it is put back afterwards."""
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(tmp_path))
+    monkeypatch.setitem(default_user_config, "stepfunctions", dict(default_user_config["stepfunctions"]))
+    with patch.dict(os.environ):
+        yield tmp_path
+
+
+def http(
+    url: str, method: str = "GET", body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_local_cloud_serves_starts_pumps_and_stops_in_order(
+    isolated_process: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(
+        pumps,
+        "FACTORIES",
+        [
+            lambda context: RecordingPump(events, "streams"),
+            lambda context: None,
+            lambda context: RecordingPump(events, "queues"),
+        ],
+    )
+    local_cloud = run.LocalCloud(port=cloud.free_port())
+    local_cloud.start()
+    url = local_cloud.url
+    try:
+        assert os.environ["AWS_ENDPOINT_URL"] == local_cloud.moto.endpoint  # type: ignore[union-attr]
+        assert "Local cloud ready: " + url in local_cloud.banner()
+        secret = tokens.signing_secret(isolated_process)
+        token = tokens.mint(org="acme", email="b@acme.example", roles=["buyer"], secret=secret)
+
+        document = http(url + "/openapi.json")
+        anonymous = http(url + "/pos")
+        invalid = http(
+            url + "/pos",
+            "POST",
+            b'{"currency": "usd"}',
+            Authorization=f"Bearer {token}",
+            **{"Content-Type": "application/json"},
+        )
+        traced = http(url + "/pos", "TRACE")
+        head = http(url + "/docs", "HEAD")
+
+        assert document[0] == 200 and json.loads(document[2])["info"]["title"] == "Purchase orders API"
+        assert anonymous[0] == 401 and anonymous[1]["Content-Type"] == "application/problem+json"
+        assert invalid[0] == 422 and json.loads(invalid[2])["errors"]  # the handler ran
+        assert traced[0] == 405
+        assert head[0] == 200 and head[2] == b"" and int(head[1]["Content-Length"]) > 0
+    finally:
+        local_cloud.stop()
+
+    assert events == ["start streams", "start queues", "stop queues", "stop streams"]
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url + "/openapi.json", timeout=2)
+
+
+def test_the_gateway_reads_chunked_bodies_and_refuses_huge_ones_unread(isolated_process: Path) -> None:
+    server = gateway.serve(make_gateway(Recorder()), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        connection = http_client.HTTPConnection(str(host), port, timeout=10)
+        connection.request("POST", "/pos", body=iter([b'{"a":', b" 1}"]), headers={"Authorization": bearer()})
+        chunked = connection.getresponse()
+        chunked.read()
+        connection.close()
+
+        connection = http_client.HTTPConnection(str(host), port, timeout=10)
+        connection.putrequest("POST", "/pos")
+        connection.putheader("Content-Length", str(gateway.MAX_BODY + 1))
+        connection.endheaders()
+        too_large = connection.getresponse()
+        body = json.loads(too_large.read())
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert chunked.status == 200
+    assert server.RequestHandlerClass.gateway.invoker.events[0][1]["body"] == '{"a": 1}'  # type: ignore[attr-defined]
+    assert (too_large.status, body["status"], too_large.getheader("Connection")) == (413, 413, "close")
+
+
+def test_python_m_local_stops_cleanly_on_sigterm(isolated_process: Path) -> None:
+    port = cloud.free_port()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def stop_when_ready() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=2).close()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            os.kill(os.getpid(), signal.SIGTERM)  # the local cloud's own handler is installed by now
+            return
+
+    stopper = threading.Thread(target=stop_when_ready, daemon=True)
+    stopper.start()
+    try:
+        code = run.main(["--port", str(port), "--state-dir", str(isolated_process)])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    stopper.join(timeout=5)
+
+    assert code == 0
+
+
+def test_python_m_local_exits_1_when_the_port_is_taken(isolated_process: Path) -> None:
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        try:
+            code = run.main(["--port", str(taken.getsockname()[1])])
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    assert code == 1

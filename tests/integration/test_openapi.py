@@ -1,0 +1,80 @@
+"""The OpenAPI document, built from the code, against the routes template.yaml deploys."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any
+
+import pytest
+
+from local import openapi, template
+
+
+@cache
+def document() -> dict[str, Any]:
+    return openapi.document()
+
+
+def routed() -> set[tuple[str, str]]:
+    return {(route.method, route.path) for route in template.routes()}
+
+
+def test_every_routed_operation_is_documented() -> None:
+    missing = routed() - openapi.operations(document())
+
+    assert not missing, f"routed in template.yaml but not in the OpenAPI document: {sorted(missing)}"
+
+
+def test_every_documented_operation_is_routed() -> None:
+    unrouted = openapi.operations(document()) - routed()
+
+    assert not unrouted, f"in the OpenAPI document but not routed by template.yaml: {sorted(unrouted)}"
+
+
+def test_operations_need_the_bearer_token_unless_their_route_is_public() -> None:
+    doc = document()
+    scheme = doc["components"]["securitySchemes"][openapi.SECURITY_SCHEME]
+
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert doc["security"] == [{openapi.SECURITY_SCHEME: []}]
+    for route in template.routes():
+        operation = doc["paths"][route.path][route.method.lower()]
+        public = template.route_authorizer(route) is None
+        assert (operation.get("security") == []) is public, f"{route.method} {route.path}"
+
+
+def test_every_reference_resolves_and_operation_ids_are_unique() -> None:
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    refs: list[str] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.append(node["$ref"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(doc["paths"])
+    collect(schemas)
+    prefix = "#/components/schemas/"
+    assert all(ref.startswith(prefix) and ref[len(prefix) :] in schemas for ref in refs)
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values() if "operationId" in op]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_document_has_the_api_title() -> None:
+    assert document()["info"]["title"] == "Purchase orders API"
+    assert document()["openapi"].startswith("3.1")
+
+
+def test_two_functions_documenting_the_same_operation_is_an_error() -> None:
+    spec = template.functions()["PoApiFunction"]
+    twin = dataclasses.replace(spec, logical_id="PoApiTwin")
+
+    with pytest.raises(ValueError, match="served by two functions"):
+        openapi.document({"PoApiFunction": spec, "PoApiTwin": twin})
