@@ -25,7 +25,12 @@ os.environ.update(
     POWERTOOLS_LOG_LEVEL="WARNING",
     POWERTOOLS_METRICS_DISABLED="true",
     EVENTS_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-events-test",
+    APPROVALS_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-approvals-test",
+    APPROVAL_STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:approval-test",
+    APPROVAL_LINK_SECRET_ARN="approval-link-test",
+    API_BASE_URL="https://api.example.com/test",
 )
+LINK_SECRET = "test-link-secret-" + "x" * 40
 
 from moto import mock_aws  # noqa: E402
 
@@ -98,28 +103,41 @@ class Reply:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto with the app's table created from template.yaml, and the PO events topic."""
+    """moto (running state machines) with what the template declares: the table from its own
+    properties, the topics, the approval state machine from its own ASL file, the link secret."""
     import boto3
 
-    with mock_aws():
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         boto3.client("dynamodb").create_table(
             **template.table_definition("PurchaseOrdersTable", os.environ["TABLE_NAME"])
         )
         boto3.client("sns").create_topic(Name="po-events-test")
+        boto3.client("sns").create_topic(Name="po-approvals-test")
+        definition = template.state_machine_definition(
+            "ApprovalStateMachine", {"PurchaseOrdersTable": os.environ["TABLE_NAME"]}
+        )
+        boto3.client("stepfunctions").create_state_machine(
+            name="approval-test",
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/approval-test",
+            type="STANDARD",
+        )
+        boto3.client("secretsmanager").create_secret(Name="approval-link-test", SecretString=LINK_SECRET)
         yield
 
 
 class Topic:
-    """What the PO events topic published, through an SQS queue subscribed to it."""
+    """What a topic (the PO events one unless named) published, through an SQS queue on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, topic_arn: str | None = None) -> None:
         import boto3
 
+        topic_arn = topic_arn or os.environ["EVENTS_TOPIC_ARN"]
         self.sqs = boto3.client("sqs")
-        self.queue_url = self.sqs.create_queue(QueueName="po-events-tap")["QueueUrl"]
+        self.queue_url = self.sqs.create_queue(QueueName=topic_arn.rsplit(":", 1)[-1] + "-tap")["QueueUrl"]
         queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
         boto3.client("sns").subscribe(
-            TopicArn=os.environ["EVENTS_TOPIC_ARN"],
+            TopicArn=topic_arn,
             Protocol="sqs",
             Endpoint=queue_arn["Attributes"]["QueueArn"],
         )
@@ -135,7 +153,14 @@ class Topic:
                 attributes = {
                     key: value["Value"] for key, value in envelope.get("MessageAttributes", {}).items()
                 }
-                received.append({"body": json.loads(envelope["Message"]), "attributes": attributes})
+                body = envelope["Message"]
+                received.append(
+                    {
+                        "body": json.loads(body) if body.startswith("{") else body,
+                        "subject": envelope.get("Subject"),
+                        "attributes": attributes,
+                    }
+                )
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return received
 
@@ -200,7 +225,8 @@ class Api:
         headers = {key: values[-1] for key, values in (response.get("multiValueHeaders") or {}).items()}
         headers.update(response.get("headers") or {})
         text = response.get("body") or ""
-        return Reply(response["statusCode"], headers, json.loads(text) if text else None)
+        is_json = "json" in headers.get("Content-Type", "application/json")
+        return Reply(response["statusCode"], headers, json.loads(text) if text and is_json else text or None)
 
 
 class Apis(Api):

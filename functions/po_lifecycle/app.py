@@ -6,9 +6,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import po_service
+from purchasing import approval_service, po_service
 from purchasing.api.http import WRITERS, Api, IfMatch, LineId, PoId, caller, ok, po_response, version_from
 from purchasing.api.schemas import HistoryList, ReceiptRequest
+from purchasing.approval_service import RouteView
 from purchasing.domain.model import Line, PurchaseOrder
 from purchasing.domain.purchase_orders import find_line
 from purchasing.observability import logger, metrics, tracer
@@ -58,6 +59,12 @@ def cancel(poId: PoId, if_match: IfMatch = None) -> Response[PurchaseOrder]:
 def history(poId: PoId) -> HistoryList:
     """The PO's audit trail, oldest first."""
     return HistoryList(items=po_service.history_of(caller(app), poId))
+
+
+@app.get("/pos/<poId>/approval-route", responses=ok(200, RouteView, 404), tags=["Workflow"])
+def approval_route(poId: PoId) -> RouteView:
+    """The levels and approvers this PO would go through if submitted now, and why."""
+    return approval_service.route_of(caller(app), poId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -128,5 +128,5 @@ def test_revise_brings_approved_and_ordered_lines_back_to_draft() -> None:
     )
     revised = lifecycle.revise(ordered, T)
     assert (statuses(revised), revised.status) == ([Status.DRAFT, Status.RECEIVED], Status.DRAFT)
-    with pytest.raises(PoNotEditable, match="no approved or ordered line"):
+    with pytest.raises(PoNotEditable, match="no line in review, approved or ordered"):
         lifecycle.revise(po(), T)

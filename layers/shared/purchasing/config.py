@@ -13,6 +13,10 @@ class Settings(BaseModel):
     region: str = "us-east-1"
     idempotency_ttl_seconds: int = 3600
     events_topic_arn: str = ""
+    approvals_topic_arn: str = ""
+    approval_state_machine_arn: str = ""
+    approval_link_secret_arn: str = ""
+    api_base_url: str = ""
 
 
 @cache
@@ -21,4 +25,8 @@ def settings() -> Settings:
         table_name=os.environ.get("TABLE_NAME", ""),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         events_topic_arn=os.environ.get("EVENTS_TOPIC_ARN", ""),
+        approvals_topic_arn=os.environ.get("APPROVALS_TOPIC_ARN", ""),
+        approval_state_machine_arn=os.environ.get("APPROVAL_STATE_MACHINE_ARN", ""),
+        approval_link_secret_arn=os.environ.get("APPROVAL_LINK_SECRET_ARN", ""),
+        api_base_url=os.environ.get("API_BASE_URL", "").rstrip("/"),
     )

@@ -21,7 +21,7 @@ from purchasing.api.schemas import (
 )
 from purchasing.data import parts_repository, po_repository
 from purchasing.data.idempotency import once
-from purchasing.domain import history, lifecycle, purchase_orders
+from purchasing.domain import approvals, history, lifecycle, purchase_orders
 from purchasing.domain.errors import (
     ConcurrentUpdate,
     DuplicatePoNumber,
@@ -166,11 +166,18 @@ def update_line(
 
 
 def submit(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
-    return _move(principal, po_id, if_match, lifecycle.submit, "submitted", "submitted for approval")
+    """Request approval for the DRAFT lines; a round already running for others is superseded."""
+
+    def change(po: PurchaseOrder, now: str) -> PurchaseOrder:
+        submitted = approvals.supersede(lifecycle.submit(po, now), now)
+        return submitted.model_copy(update={"submitted_by": principal.email})
+
+    return _move(principal, po_id, if_match, change, "submitted", "submitted for approval")
 
 
 def revise(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
-    return _move(principal, po_id, if_match, lifecycle.revise, "revised", "brought back to draft for changes")
+    change = _superseding(lifecycle.revise)
+    return _move(principal, po_id, if_match, change, "revised", "brought back to draft for changes")
 
 
 def place_order(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
@@ -178,18 +185,17 @@ def place_order(principal: Principal, po_id: str, if_match: int | None) -> Purch
 
 
 def cancel(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
-    return _move(principal, po_id, if_match, lifecycle.cancel_po, "canceled", "canceled")
+    return _move(principal, po_id, if_match, _superseding(lifecycle.cancel_po), "canceled", "canceled")
 
 
 def cancel_line(principal: Principal, po_id: str, line_id: str, if_match: int | None) -> PurchaseOrder:
-    return _move(
-        principal,
-        po_id,
-        if_match,
-        lambda po, now: lifecycle.cancel_line(po, line_id, now),
-        "line-canceled",
-        "canceled",
-    )
+    change = _superseding(lambda po, now: lifecycle.cancel_line(po, line_id, now))
+    return _move(principal, po_id, if_match, change, "line-canceled", "canceled")
+
+
+def _superseding(change: Change) -> Change:
+    """A change made while a round runs takes the ground from under it: the round is superseded."""
+    return lambda po, now: approvals.supersede(change(po, now), now)
 
 
 def receive(

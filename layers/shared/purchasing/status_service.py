@@ -13,9 +13,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from purchasing.data import notifications, parts_repository, po_repository
-from purchasing.domain import history, inventory, lifecycle
-from purchasing.domain.model import PurchaseOrder, Status, utc_now
+from purchasing.config import settings
+from purchasing.data import (
+    notifications,
+    parts_repository,
+    po_repository,
+    secrets,
+    settings_repository,
+    workflows,
+)
+from purchasing.domain import approval_emails, approval_links, approval_route, approvals, history, inventory
+from purchasing.domain.model import (
+    ApprovalRequest,
+    ApprovalRound,
+    ApprovalStatus,
+    PurchaseOrder,
+    RoundStatus,
+    Status,
+    utc_now,
+)
 from purchasing.observability import logger
 
 MAX_ATTEMPTS = 3
@@ -61,12 +77,20 @@ def recompute_batch(records: Iterable[dict[str, Any]]) -> set[PoKey]:
 
 def recompute(key: PoKey, touched_lines: set[str]) -> None:
     after: PurchaseOrder | None = None
+    step: approvals.Step | None = None
+    stored: po_repository.StoredPo | None = None
     for _ in range(MAX_ATTEMPTS):
         stored = po_repository.get_stored(key.org_id, key.po_id)
         if stored is None:
             return  # lines without a header: a create that failed part way, never visible
-        after, events = _next_state(stored)
-        if after is stored.po and after.status is stored.status and after.totals.subtotal == stored.subtotal:
+        live = approvals.retire_stale_requests(stored.po)
+        _relay_decisions(key, stored, live)
+        _notify_approvers(key, stored, live)
+        step = approvals.next_step(live, _policy_if_needed(key, live), utc_now())
+        after, events = step.po, list(step.events)
+        if after.status is not stored.status:
+            events.append(history.status_changed(after, stored.status, after.status))
+        if after == stored.po and after.status is stored.status and after.totals.subtotal == stored.subtotal:
             break
         if after.status is not stored.status:
             _publish_status_change(key, after, stored.status)
@@ -74,25 +98,96 @@ def recompute(key: PoKey, touched_lines: set[str]) -> None:
             po_repository.materialize(key.org_id, stored, after, events)
             break
         except po_repository.VersionConflict:
-            continue  # the API wrote meanwhile: read again
+            continue  # the API (or the state machine) wrote meanwhile: read again
     else:
         raise po_repository.VersionConflict(f"PO {key.po_id} kept changing")
+    if step is not None and step.start is not None:
+        _start_round(key, step.start)
+    if step is not None and stored is not None:
+        _stop_superseded(key, stored.po, step.po)
     if after is not None:
         _write_lots(key, after, touched_lines)
 
 
-def _next_state(stored: po_repository.StoredPo) -> tuple[PurchaseOrder, list[Any]]:
-    """Lines in review are approved at once while the org has no approval policy (API.md)."""
-    po, events = stored.po, []
-    if any(line.status is Status.IN_REVIEW for line in po.lines):
-        approved = lifecycle.approve(po, utc_now())
-        events.append(
-            history.lines_moved("approved", "approved (no approval policy)", po, approved, history.SYSTEM)
-        )
-        po = approved
-    if po.status is not stored.status:
-        events.append(history.status_changed(po, stored.status, po.status))
-    return po, events
+def _policy_if_needed(key: PoKey, po: PurchaseOrder) -> approval_route.ApprovalPolicy | None:
+    """Read the org's policy only for a submission that needs routing (one GetItem)."""
+    current = po.round(po.current_round)
+    waiting = current is None or current.status is not RoundStatus.RUNNING
+    if waiting and any(line.status is Status.IN_REVIEW for line in po.lines):
+        return settings_repository.get_policy(key.org_id)
+    return None
+
+
+def _relay_decisions(key: PoKey, stored: po_repository.StoredPo, live: PurchaseOrder) -> None:
+    """Tell the state machine each decision once (a redelivery finds it relayed)."""
+    for request in live.approvals:
+        if request.status not in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
+            continue
+        item = stored.requests.get(request.id)
+        if item is None or item.relayed_at or not item.task_token:
+            continue
+        if po_repository.mark_request(key.org_id, key.po_id, request.id, "relayed_at", utc_now()):
+            try:
+                workflows.relay_decision(item.task_token, approved=request.status is ApprovalStatus.APPROVED)
+            except Exception:
+                po_repository.unmark_request(key.org_id, key.po_id, request.id, "relayed_at")
+                raise
+
+
+def _notify_approvers(key: PoKey, stored: po_repository.StoredPo, live: PurchaseOrder) -> None:
+    """One email per approver of each request still pending in the running round, once."""
+    for request in live.approvals:
+        item = stored.requests.get(request.id)
+        if request.status is not ApprovalStatus.PENDING or item is None or item.notified_at:
+            continue
+        if not po_repository.mark_request(key.org_id, key.po_id, request.id, "notified_at", utc_now()):
+            continue
+        try:
+            for approver in request.approvers:
+                subject, body = approval_emails.compose(
+                    live, request, approver, _link(key, request, approver)
+                )
+                notifications.publish_approval_request(
+                    org_id=key.org_id,
+                    po_id=key.po_id,
+                    level=request.level,
+                    approver=approver,
+                    subject=subject,
+                    body=body,
+                )
+        except Exception:
+            po_repository.unmark_request(key.org_id, key.po_id, request.id, "notified_at")
+            raise
+
+
+def _link(key: PoKey, request: ApprovalRequest, approver: str) -> str:
+    claims = approval_links.LinkClaims(
+        org_id=key.org_id,
+        po_id=key.po_id,
+        request_id=request.id,
+        approver=approver,
+        expires_at=approval_emails.link_expiry(request),
+    )
+    return f"{settings().api_base_url}/approvals/{approval_links.sign(claims, secrets.link_secret())}"
+
+
+def _start_round(key: PoKey, started: ApprovalRound) -> None:
+    pk = f"ORG#{key.org_id}#PO#{key.po_id}"
+    workflows.start_round(f"{key.po_id}-r{started.round}", approvals.execution_input(pk, started))
+    po_repository.mark_round_started(key.org_id, key.po_id, started.round)
+
+
+def _stop_superseded(key: PoKey, before: PurchaseOrder, after: PurchaseOrder) -> None:
+    """A round superseded since the last look: stop its execution (moto ignores it; AWS does not)."""
+    old = {item.round: item for item in before.approval_rounds}
+    for item in after.approval_rounds:
+        if (
+            item.status is RoundStatus.SUPERSEDED
+            and item.applied
+            and not old[item.round].applied
+            and item.started
+        ):
+            workflows.stop_round(f"{key.po_id}-r{item.round}")
 
 
 def _publish_status_change(key: PoKey, po: PurchaseOrder, old: Status) -> None:

@@ -19,6 +19,21 @@ def _sns() -> SNSClient:
     return boto3.client("sns", region_name=settings().region)
 
 
+def publish_approval_request(
+    *, org_id: str, po_id: str, level: int, approver: str, subject: str, body: str
+) -> None:
+    """One email to one approver; subscriptions filter on the `approver` attribute."""
+    attributes = {"orgId": org_id, "poId": po_id, "level": str(level), "approver": approver}
+    _sns().publish(
+        TopicArn=settings().approvals_topic_arn,
+        Subject=subject[:100],
+        Message=body,
+        MessageAttributes={
+            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
+        },
+    )
+
+
 def publish_po_event(
     *, org_id: str, po_id: str, event_type: str, status: str, message: dict[str, Any]
 ) -> None:

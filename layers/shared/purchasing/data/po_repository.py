@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any, Literal
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
@@ -33,12 +33,14 @@ from pynamodb.transactions import TransactWrite
 from purchasing.config import settings
 from purchasing.data.tables import (
     HEADER_SK,
+    ApprovalItem,
     CounterItem,
     HistoryEventItem,
     PoHeaderItem,
     PoLineItem,
     PoNumberItem,
     PoPartitionItem,
+    RoundItem,
     history_pk,
     line_sk,
     org_pos_key,
@@ -48,10 +50,14 @@ from purchasing.data.tables import (
 )
 from purchasing.domain.errors import DuplicatePoNumber, InvalidCursor
 from purchasing.domain.model import (
+    ApprovalRequest,
+    ApprovalRound,
+    ApprovalStatus,
     HistoryEvent,
     Line,
     PoSummary,
     PurchaseOrder,
+    RoundStatus,
     Status,
     Supplier,
     Totals,
@@ -68,11 +74,13 @@ class VersionConflict(Exception):
 
 @dataclass(frozen=True)
 class StoredPo:
-    """A PO as read, plus what its header holds now (the consumer compares the two)."""
+    """A PO as read, plus what only the stream consumer needs: what its header holds now, and
+    the approval requests as stored (task tokens, whether approvers were notified)."""
 
     po: PurchaseOrder
     status: Status
     subtotal: Decimal
+    requests: dict[str, ApprovalItem] = field(default_factory=dict)
 
 
 def new_po_id() -> str:
@@ -94,16 +102,21 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
     """One Query on the PO's partition; status and totals are derived from the lines read."""
     header: PoHeaderItem | None = None
     lines: list[PoLineItem] = []
+    requests: dict[str, ApprovalItem] = {}
+    rounds: list[RoundItem] = []
     for item in PoPartitionItem.query(po_pk(org_id, po_id)):
         if isinstance(item, PoHeaderItem):
             header = item
         elif isinstance(item, PoLineItem):
             lines.append(item)
+        elif isinstance(item, ApprovalItem):
+            requests[item.sk] = item
+        elif isinstance(item, RoundItem):
+            rounds.append(item)
     if header is None:
         return None
-    return StoredPo(
-        po=recompute(_to_domain(header, lines)), status=Status(header.status), subtotal=header.subtotal
-    )
+    po = recompute(_to_domain(header, lines, list(requests.values()), rounds))
+    return StoredPo(po=po, status=Status(header.status), subtotal=header.subtotal, requests=requests)
 
 
 def create(org_id: str, po: PurchaseOrder, events: Sequence[HistoryEvent] = ()) -> None:
@@ -157,13 +170,63 @@ def materialize(
     actions: list[Action] = [
         PoHeaderItem.status.set(after.status.value),
         PoHeaderItem.gsi1pk.set(status_key(org_id, after.status.value)),
+        PoHeaderItem.current_round.set(after.current_round),
     ]
+    if after.approved_subtotal is not None:
+        actions.append(PoHeaderItem.approved_subtotal.set(after.approved_subtotal))
     if after.version != stored.po.version:
         actions += _api_header_actions(org_id, after)  # it moved lines: the version moves too
     else:
         actions.append(PoHeaderItem.subtotal.set(after.totals.subtotal))
     header = _header_update(org_id, after, stored.po.version, actions)
     _commit(org_id, after, [header], _changed_lines_and_events(org_id, stored.po, after, events))
+
+
+def decide(org_id: str, po: PurchaseOrder, decided: ApprovalRequest, event: HistoryEvent) -> None:
+    """Record an approver's decision: PENDING to APPROVED or REJECTED, once."""
+    item = ApprovalItem(pk=po_pk(org_id, po.id), sk=decided.id)
+    actions: list[Action] = [
+        ApprovalItem.status.set(decided.status.value),
+        ApprovalItem.decided_by.set(decided.decided_by or ""),
+        ApprovalItem.decided_at.set(decided.decided_at or ""),
+        ApprovalItem.comment.set(decided.comment or ""),
+    ]
+    pending = ApprovalItem.status == ApprovalStatus.PENDING.value
+    try:
+        _transact(
+            [Op("update", item, pending, actions), _put(_event_item(org_id, po.id, event))], number=po.number
+        )
+    except TransactWriteError as error:
+        raise AlreadyDecided(decided.id) from error
+
+
+class AlreadyDecided(Exception):
+    """The request was decided (or superseded) by someone else first."""
+
+
+def mark_request(org_id: str, po_id: str, request_id: str, attribute: str, at: str) -> bool:
+    """Set notifiedAt or relayedAt once; False when it was already set (a redelivery)."""
+    item = ApprovalItem(pk=po_pk(org_id, po_id), sk=request_id)
+    field_ = getattr(ApprovalItem, attribute)
+    try:
+        item.update(actions=[field_.set(at)], condition=field_.does_not_exist())
+        return True
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def mark_round_started(org_id: str, po_id: str, round_number: int) -> None:
+    RoundItem(pk=po_pk(org_id, po_id), sk=_round_sk(round_number)).update(
+        actions=[RoundItem.started.set(True)]
+    )
+
+
+def unmark_request(org_id: str, po_id: str, request_id: str, attribute: str) -> None:
+    ApprovalItem(pk=po_pk(org_id, po_id), sk=request_id).update(
+        actions=[getattr(ApprovalItem, attribute).remove()]
+    )
 
 
 def history(org_id: str, po_id: str) -> list[HistoryEvent]:
@@ -224,11 +287,32 @@ def _header_update(org_id: str, po: PurchaseOrder, expected_version: int, action
 def _changed_lines_and_events(
     org_id: str, before: PurchaseOrder, after: PurchaseOrder, events: Sequence[HistoryEvent]
 ) -> list[Op]:
+    """Changed lines (put), rounds and requests (updates of the fields this code owns, each
+    conditional on the status read: the state machine writes them too), and the events."""
+    pk = po_pk(org_id, after.id)
     old_lines = {line.id: line for line in before.lines}
-    changed = [line for line in after.lines if old_lines.get(line.id) != line]
-    return [_put(_line_item(org_id, after.id, line)) for line in changed] + [
-        _put(_event_item(org_id, after.id, event)) for event in events
-    ]
+    ops = [_put(_line_item(org_id, after.id, line)) for line in after.lines if old_lines.get(line.id) != line]
+    old_rounds = {item.round: item for item in before.approval_rounds}
+    for new in after.approval_rounds:
+        old = old_rounds.get(new.round)
+        if old is None:
+            ops.append(_put(_round_item(pk, new), RoundItem.pk.does_not_exist()))
+        elif old != new:
+            actions: list[Action] = [
+                RoundItem.status.set(new.status.value),
+                RoundItem.started.set(new.started),
+                RoundItem.applied.set(new.applied),
+            ]
+            round_item = RoundItem(pk=pk, sk=_round_sk(new.round))
+            ops.append(Op("update", round_item, RoundItem.status == old.status.value, actions))
+    old_requests = {request.id: request for request in before.approvals}
+    for request in after.approvals:
+        previous = old_requests.get(request.id)
+        if previous is not None and previous != request:
+            request_item = ApprovalItem(pk=pk, sk=request.id)
+            status: list[Action] = [ApprovalItem.status.set(request.status.value)]
+            ops.append(Op("update", request_item, ApprovalItem.status == previous.status.value, status))
+    return ops + [_put(_event_item(org_id, after.id, event)) for event in events]
 
 
 def _commit(org_id: str, after: PurchaseOrder, first: list[Op], rest: list[Op]) -> None:
@@ -267,7 +351,7 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
             raise DuplicatePoNumber(
                 f"PO number {number} is already used in this organization", field="number"
             ) from error
-        if any(isinstance(item, PoHeaderItem) for item in failed):
+        if failed:  # the header, a round or a request changed since it was read
             raise VersionConflict from error
         raise
 
@@ -335,6 +419,9 @@ def _api_header_actions(org_id: str, po: PurchaseOrder) -> list[Action]:
         PoHeaderItem.custom_attributes.set(po.custom_attributes),
         PoHeaderItem.version.set(po.version),
         PoHeaderItem.updated_at.set(po.updated_at),
+        PoHeaderItem.submitted_by.set(po.submitted_by)
+        if po.submitted_by
+        else PoHeaderItem.submitted_by.remove(),
         PoHeaderItem.gsi1sk.set(sort_key),
         PoHeaderItem.gsi2pk.set(supplier_key(org_id, po.supplier.name)),
         PoHeaderItem.gsi2sk.set(sort_key),
@@ -375,7 +462,64 @@ def _event_item(org_id: str, po_id: str, event: HistoryEvent) -> HistoryEventIte
     )
 
 
-def _to_domain(header: PoHeaderItem, lines: Sequence[PoLineItem]) -> PurchaseOrder:
+def _round_sk(number: int) -> str:
+    return f"ROUND#{number:03d}"
+
+
+def _round_item(pk: str, item: ApprovalRound) -> RoundItem:
+    return RoundItem(
+        pk=pk,
+        sk=_round_sk(item.round),
+        round=item.round,
+        status=item.status.value,
+        subtotal=item.subtotal,
+        policy_version=item.policy_version,
+        route=item.route,
+        requested_by=item.requested_by,
+        requested_at=item.requested_at,
+        started=item.started,
+        applied=item.applied,
+    )
+
+
+def _request_to_domain(item: ApprovalItem) -> ApprovalRequest:
+    return ApprovalRequest(
+        id=item.sk,
+        round=int(item.round),
+        level=int(item.level),
+        level_name=item.level_name,
+        approvers=sorted(item.approvers or []),
+        status=ApprovalStatus(item.status),
+        escalation=bool(item.escalation),
+        requested_at=item.requested_at,
+        timeout_seconds=int(item.timeout_seconds) if item.timeout_seconds is not None else None,
+        decided_by=item.decided_by,
+        decided_at=item.decided_at,
+        comment=item.comment or None,
+    )
+
+
+def _round_to_domain(item: RoundItem) -> ApprovalRound:
+    return ApprovalRound(
+        round=int(item.round),
+        status=RoundStatus(item.status),
+        subtotal=item.subtotal,
+        policy_version=int(item.policy_version),
+        route=item.route or {},
+        requested_by=item.requested_by,
+        requested_at=item.requested_at,
+        decided_at=item.decided_at,
+        started=bool(item.started),
+        applied=bool(item.applied),
+    )
+
+
+def _to_domain(
+    header: PoHeaderItem,
+    lines: Sequence[PoLineItem],
+    requests: Sequence[ApprovalItem] = (),
+    rounds: Sequence[RoundItem] = (),
+) -> PurchaseOrder:
     return PurchaseOrder(
         id=header.po_id,
         number=header.number,
@@ -389,6 +533,11 @@ def _to_domain(header: PoHeaderItem, lines: Sequence[PoLineItem]) -> PurchaseOrd
         created_at=header.created_at,
         updated_at=header.updated_at,
         created_by=header.created_by,
+        submitted_by=header.submitted_by,
+        approvals=[_request_to_domain(item) for item in sorted(requests, key=lambda item: item.sk)],
+        approval_rounds=[_round_to_domain(item) for item in sorted(rounds, key=lambda item: int(item.round))],
+        current_round=int(header.current_round or 0),
+        approved_subtotal=header.approved_subtotal,
     )
 
 

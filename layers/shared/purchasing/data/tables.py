@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -126,6 +127,11 @@ class PoHeaderItem(PoPartitionItem, discriminator="PO"):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
+    submitted_by = UnicodeAttribute(attr_name="submittedBy", null=True)
+    # Owned by the stream consumer: the approval round under way, the last human-approved subtotal.
+    current_round = NumberAttribute(attr_name="currentRound", default=0)
+    approved_subtotal = DecimalAttribute(attr_name="approvedSubtotal", null=True)
+    approved_round = NumberAttribute(attr_name="approvedRound", null=True)
 
     gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
@@ -153,6 +159,54 @@ class PoLineItem(PoPartitionItem, discriminator="LINE"):
     custom_attributes = JSONAttribute(attr_name="customAttributes")
     status = UnicodeAttribute()
     received_quantity = DecimalAttribute(attr_name="receivedQuantity")
+
+
+class ApprovalItem(PoPartitionItem, discriminator="APPROVAL"):
+    """One level's approval request (SK APPROVAL#<round>#<level>[#E]). The state machine writes it
+    with the task token and waits; the approval API records the decision on it."""
+
+    round = NumberAttribute()
+    level = NumberAttribute()
+    level_name = UnicodeAttribute(attr_name="levelName")
+    approvers = UnicodeSetAttribute()  # the state machine writes a string set (SS)
+    status = UnicodeAttribute()
+    task_token = UnicodeAttribute(attr_name="taskToken", null=True)
+    escalation = BooleanAttribute(default=False)
+    requested_at = UnicodeAttribute(attr_name="requestedAt", null=True)
+    timeout_seconds = NumberAttribute(attr_name="timeoutSeconds", null=True)
+    decided_by = UnicodeAttribute(attr_name="decidedBy", null=True)
+    decided_at = UnicodeAttribute(attr_name="decidedAt", null=True)
+    comment = UnicodeAttribute(null=True)
+    notified_at = UnicodeAttribute(attr_name="notifiedAt", null=True)
+    relayed_at = UnicodeAttribute(attr_name="relayedAt", null=True)
+
+
+class RoundItem(PoPartitionItem, discriminator="ROUND"):
+    """One approval round (SK ROUND#<round>): its route pinned when it started, its outcome."""
+
+    round = NumberAttribute()
+    status = UnicodeAttribute()
+    subtotal = DecimalAttribute()
+    policy_version = NumberAttribute(attr_name="policyVersion")
+    route = JSONAttribute()
+    requested_by = UnicodeAttribute(attr_name="requestedBy")
+    requested_at = UnicodeAttribute(attr_name="requestedAt")
+    decided_at = UnicodeAttribute(attr_name="decidedAt", null=True)
+    started = BooleanAttribute(default=False)
+    applied = BooleanAttribute(default=False)
+
+
+class SettingsItem(Model):
+    """An org's settings: today its approval policy (PK ORG#<org>, SK SETTINGS#APPROVAL_POLICY)."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = UnicodeAttribute(attr_name="type", default="SETTINGS")
+    policy = JSONAttribute()
+    version = NumberAttribute()
 
 
 class PoNumberItem(Model):

@@ -36,13 +36,13 @@ def reject(po: PurchaseOrder, now: str) -> PurchaseOrder:
 
 
 def revise(po: PurchaseOrder, now: str) -> PurchaseOrder:
-    """Approved or ordered lines that are not yet received come back to DRAFT for changes."""
+    """Lines in review, approved or ordered (not yet received) come back to DRAFT for changes."""
     return _move(
         po,
         now,
-        lambda line: line.status in (Status.APPROVED, Status.ORDERED),
+        lambda line: line.status in (Status.IN_REVIEW, Status.APPROVED, Status.ORDERED),
         Status.DRAFT,
-        "no approved or ordered line to revise",
+        "no line in review, approved or ordered to revise",
     )
 
 

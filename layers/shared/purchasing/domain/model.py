@@ -90,6 +90,13 @@ Quantity = Annotated[
     _decimal_schema,
 ]
 
+# Computed amounts (line amounts, subtotals) can outgrow what a client may send: no digit limit.
+Amount = Annotated[
+    Decimal,
+    PlainSerializer(format_decimal, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1234.50"]}),
+]
+
 # ISO 4217 currencies whose minor unit is not 2 (everything else rounds to cents).
 _MINOR_UNITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
                 "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
@@ -134,7 +141,7 @@ class Supplier(CamelModel):
 
 
 class Totals(CamelModel):
-    subtotal: Money = Decimal(0)
+    subtotal: Amount = Decimal(0)
 
 
 class Line(CamelModel):
@@ -152,7 +159,53 @@ class Line(CamelModel):
     custom_attributes: CustomAttributes = {}
     status: Status = Status.DRAFT
     received_quantity: Quantity = Decimal(0)
-    amount: Money = Decimal(0)
+    amount: Amount = Decimal(0)
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class RoundStatus(StrEnum):
+    RUNNING = "RUNNING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class ApprovalRequest(CamelModel):
+    """A level's request to its approvers in one round (an escalation is a request of its own)."""
+
+    id: str
+    round: int
+    level: int
+    level_name: str
+    approvers: list[str]
+    status: ApprovalStatus
+    escalation: bool = False
+    requested_at: str | None = None
+    timeout_seconds: int | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    comment: str | None = None
+
+
+class ApprovalRound(CamelModel):
+    round: int
+    status: RoundStatus
+    subtotal: Amount
+    policy_version: int
+    route: dict[str, Any]
+    requested_by: str
+    requested_at: str
+    decided_at: str | None = None
+    started: bool = False
+    applied: bool = False
 
 
 class PurchaseOrder(CamelModel):
@@ -168,8 +221,15 @@ class PurchaseOrder(CamelModel):
     created_at: str
     updated_at: str
     created_by: str
-    approvals: list[dict[str, Any]] = []
+    submitted_by: str | None = None
+    approvals: list[ApprovalRequest] = []
+    approval_rounds: list[ApprovalRound] = []
+    current_round: int = 0
+    approved_subtotal: Amount | None = None
     documents: list[dict[str, Any]] = []
+
+    def round(self, number: int) -> ApprovalRound | None:
+        return next((item for item in self.approval_rounds if item.round == number), None)
 
 
 class PoSummary(CamelModel):

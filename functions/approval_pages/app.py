@@ -1,0 +1,103 @@
+"""Approvers decide from the link in their email: no login, the signed link is the credential.
+
+GET shows the PO and changes nothing (mail scanners follow links); POST applies the decision,
+once. A forged link is a 403, an expired, used or superseded one a 410, each with a page saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, ValidationError
+
+from purchasing import approval_service
+from purchasing.api import pages
+from purchasing.api.http import Api
+from purchasing.domain.approval_links import LinkExpired, LinkForged
+from purchasing.domain.approvals import LinkDead, NotYours
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+Token = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{1,128}$", description="the signed link")
+]
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+PAGES: dict[int, OpenAPIResponse] = {
+    200: {"description": "The review page (GET) or the decision made (POST)", "content": HTML},
+    403: {"description": "Forged link, or not this approver's to decide", "content": HTML},
+    410: {"description": "Expired, already decided or superseded", "content": HTML},
+    422: {"description": "No decision given", "content": HTML},
+}
+
+
+class Decision(BaseModel):
+    decision: Literal["approve", "reject"]
+    comment: str = Field(default="", max_length=2000)
+
+
+@app.get("/approvals/<token>", responses=PAGES, tags=["Approvals"])
+def review(token: Token) -> Response[str]:
+    opened = approval_service.open_link(token)
+    return _html(200, pages.review(opened.po, opened.request, opened.approver, action=f"./{token}"))
+
+
+@app.post("/approvals/<token>", responses=PAGES, tags=["Approvals"])
+def decide(token: Token) -> Response[str]:
+    try:
+        decision = Decision.model_validate(_form(app.current_event.body or ""))
+    except ValidationError:
+        return _html(422, pages.problem("No decision", "Choose Approve or Reject."))
+    done = approval_service.decide(token, decision.decision == "approve", decision.comment.strip())
+    return _html(200, pages.decided(done.po, done.request))
+
+
+@app.exception_handler(LinkForged)
+def _forged(_: LinkForged) -> Response[str]:
+    return _html(403, pages.problem("This link is not valid", "It was not issued by us or it was altered."))
+
+
+@app.exception_handler(NotYours)
+def _not_yours(error: NotYours) -> Response[str]:
+    return _html(403, pages.problem("You cannot decide this request", str(error)))
+
+
+@app.exception_handler(LinkExpired)
+def _expired(_: LinkExpired) -> Response[str]:
+    return _html(410, pages.problem("This link has expired", "The time to decide this request has passed."))
+
+
+@app.exception_handler(LinkDead)
+def _dead(error: LinkDead) -> Response[str]:
+    titles = {
+        "decided": "Already decided",
+        "superseded": "No longer needed",
+        "expired": "Expired",
+        "gone": "Not found",
+    }
+    return _html(410, pages.problem(titles.get(error.reason, "No longer valid"), error.detail))
+
+
+def _form(body: str) -> dict[str, str]:
+    """A form post from the page, or JSON from a script."""
+    if app.current_event.headers.get("content-type", "").startswith("application/json"):
+        data = json.loads(body)
+        return data if isinstance(data, dict) else {}
+    return {key: values[-1] for key, values in parse_qs(body).items()}
+
+
+def _html(status: int, body: str) -> Response[str]:
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

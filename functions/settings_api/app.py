@@ -1,0 +1,33 @@
+"""Org settings over HTTP: the approval policy (admins only)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import approval_service
+from purchasing.api.auth import ADMIN
+from purchasing.api.http import Api, caller, ok
+from purchasing.domain.approval_route import ApprovalPolicy
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+
+
+@app.get("/settings/approval-policy", responses=ok(200, ApprovalPolicy), tags=["Settings"])
+def get_policy() -> ApprovalPolicy:
+    """The org's approval policy (no levels: submitted lines are approved at once)."""
+    return approval_service.get_policy(caller(app, ADMIN))
+
+
+@app.put("/settings/approval-policy", responses=ok(200, ApprovalPolicy, 409), tags=["Settings"])
+def put_policy(body: ApprovalPolicy) -> ApprovalPolicy:
+    """Replace the policy. Rounds already running keep the route they started with."""
+    return approval_service.put_policy(caller(app, ADMIN), body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
