@@ -3,7 +3,8 @@
 Layout:
 - `bench.core`: the Section type, the shared run Context and the table/verdict output.
 - `bench.env`: the environment every handler import needs (set before any import of app code).
-- `bench.harness`: moto with the template's table, the handlers, API Gateway events, a call counter.
+- `bench.harness`: moto with the template's table and topic, the handlers, API Gateway events, the
+  table's stream as Lambda delivers it, a call counter, and moto speed-ups for the stream sections.
 - `bench.sections`: one module per section, registered in `bench.sections.SECTIONS` (run in order).
 - `bench._probe`: a stdlib-only script run in fresh interpreters to time cold imports.
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 
 TABLE_NAME = "purchase-orders-bench"
+TOPIC_NAME = "po-events-bench"
+TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{TOPIC_NAME}"  # moto's default account
 
 ENV: dict[str, str] = {
     "TABLE_NAME": TABLE_NAME,
+    "EVENTS_TOPIC_ARN": TOPIC_ARN,
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",

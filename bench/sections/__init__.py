@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bench.core import Section
-from bench.sections import dynamodb_calls, get_latency, import_time
+from bench.sections import dynamodb_calls, get_latency, import_time, recompute_latency, stream_batch
 
 SECTIONS: list[Section] = [
     import_time.SECTION,
     dynamodb_calls.SECTION,
     get_latency.SECTION,
+    stream_batch.SECTION,
+    recompute_latency.SECTION,
 ]
