@@ -66,16 +66,21 @@ def recompute_batch(records: Iterable[dict[str, Any]]) -> set[PoKey]:
             line = line_ref(record)
             touched[key].update([line] if line else [])
     failed = set()
+    policies: dict[str, approval_route.ApprovalPolicy | None] = {}  # read once per org per batch
     for key, lines in touched.items():
         try:
-            recompute(key, lines)
+            recompute(key, lines, policies)
         except Exception:
             logger.exception("recompute failed", extra={"org_id": key.org_id, "po_id": key.po_id})
             failed.add(key)
     return failed
 
 
-def recompute(key: PoKey, touched_lines: set[str]) -> None:
+def recompute(
+    key: PoKey,
+    touched_lines: set[str],
+    policies: dict[str, approval_route.ApprovalPolicy | None] | None = None,
+) -> None:
     after: PurchaseOrder | None = None
     step: approvals.Step | None = None
     stored: po_repository.StoredPo | None = None
@@ -86,7 +91,9 @@ def recompute(key: PoKey, touched_lines: set[str]) -> None:
         live = approvals.retire_stale_requests(stored.po)
         _relay_decisions(key, stored, live)
         _notify_approvers(key, stored, live)
-        step = approvals.next_step(live, _policy_if_needed(key, live), utc_now())
+        step = approvals.next_step(
+            live, _policy_if_needed(key, live, {} if policies is None else policies), utc_now()
+        )
         after, events = step.po, list(step.events)
         if after.status is not stored.status:
             events.append(history.status_changed(after, stored.status, after.status))
@@ -109,12 +116,16 @@ def recompute(key: PoKey, touched_lines: set[str]) -> None:
         _write_lots(key, after, touched_lines)
 
 
-def _policy_if_needed(key: PoKey, po: PurchaseOrder) -> approval_route.ApprovalPolicy | None:
-    """Read the org's policy only for a submission that needs routing (one GetItem)."""
+def _policy_if_needed(
+    key: PoKey, po: PurchaseOrder, policies: dict[str, approval_route.ApprovalPolicy | None]
+) -> approval_route.ApprovalPolicy | None:
+    """Read the org's policy only for a submission that needs routing, once per org per batch."""
     current = po.round(po.current_round)
     waiting = current is None or current.status is not RoundStatus.RUNNING
     if waiting and any(line.status is Status.IN_REVIEW for line in po.lines):
-        return settings_repository.get_policy(key.org_id)
+        if key.org_id not in policies:
+            policies[key.org_id] = settings_repository.get_policy(key.org_id)
+        return policies[key.org_id]
     return None
 
 
@@ -211,11 +222,15 @@ def _publish_status_change(key: PoKey, po: PurchaseOrder, old: Status) -> None:
 
 
 def _write_lots(key: PoKey, po: PurchaseOrder, touched_lines: set[str]) -> None:
-    now = utc_now()
+    """The lot of each touched line of a part that creates inventory, stamped with the PO's own
+    update time so that a replay writes the very same item. Lines in review or approved have
+    never been ordered since their last revision: they hold no lot to write or remove."""
     lots = [
-        (str(line.part_id), po.id, line.id, inventory.lot_for(po, line, now))
+        (str(line.part_id), po.id, line.id, inventory.lot_for(po, line, po.updated_at))
         for line in po.lines
-        if line.id in touched_lines and inventory.creates_inventory(line)
+        if line.id in touched_lines
+        and inventory.creates_inventory(line)
+        and line.status not in (Status.IN_REVIEW, Status.APPROVED)
     ]
     if lots:
         parts_repository.write_lots(key.org_id, lots)
