@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
 import time
 import warnings
 from collections import Counter
@@ -112,6 +113,7 @@ class Calls:
     server_ns: int = 0
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
+    thread: int | None = None  # when set, only calls made on this thread are recorded
 
     @property
     def total(self) -> int:
@@ -144,7 +146,7 @@ class CallCounter:
 
         def counted(client: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
             recording = self._recording
-            if recording is None:
+            if recording is None or recording.thread not in (None, threading.get_ident()):
                 return make_api_call(client, operation_name, api_params)
             service = client.meta.service_model.service_name
             if service != "dynamodb":
@@ -183,8 +185,10 @@ class CallCounter:
             setattr(owner, name, original)
 
     @contextmanager
-    def record(self) -> Iterator[Calls]:
-        calls, previous = Calls(), self._recording
+    def record(self, this_thread: bool = False) -> Iterator[Calls]:
+        """Calls made while open; with `this_thread`, only this thread's (moto's Step Functions
+        runs executions on threads of its own, whose calls would otherwise count too)."""
+        calls, previous = Calls(thread=threading.get_ident() if this_thread else None), self._recording
         self._recording = calls
         try:
             yield calls
@@ -212,7 +216,7 @@ def header_writes(calls: Calls, header_sk: str) -> int:
 def faster_moto() -> Iterator[None]:
     """While open, two of moto's DynamoDB costs that grow with the whole table are cut to what the
     request touches; every answer, every error and every rollback stays the same. Bench-only, on top
-    of local.moto_patches, and scoped (not for the whole run) so the sections before stay comparable.
+    of local.moto_fixes, and scoped (not for the whole run) so the sections before stay comparable.
 
     1. TransactWriteItems backs up each table it writes, for a rollback, with copy.deepcopy: every
        item, and the stream with every record ever written (old and new images). With a few thousand
@@ -294,7 +298,7 @@ def faster_moto() -> Iterator[None]:
 
 class Cloud:
     """moto (mock_aws) with the template's PurchaseOrdersTable and the PO events topic (SNS); handler
-    modules load on first use. local.moto_patches is applied, as in the tests: moto's TransactWriteItems
+    modules load on first use. local.moto_fixes is applied, as in the tests: moto's TransactWriteItems
     then copies each table once per call instead of once per item (the same work, much less time)."""
 
     def __init__(self) -> None:
@@ -304,10 +308,11 @@ class Cloud:
         import boto3
         from moto import mock_aws
 
-        from local import moto_patches, template
+        from local import moto_fixes, template
 
-        moto_patches.apply()
-        self._mock = mock_aws()
+        moto_fixes.apply()
+        # Step Functions runs state machines (the approvals section); nothing else changes with it.
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.table_name = env.TABLE_NAME
         self.dynamodb = boto3.client("dynamodb")
@@ -319,8 +324,29 @@ class Cloud:
             {"PurchaseOrdersTable": self.table_name, "PoEventsTopic": self.topic_arn}
         )
         self._modules: dict[str, ModuleType] = {}
+        self._approvals = False
         self.calls = CallCounter()
         self.calls.install()
+
+    def add_approvals(self) -> None:
+        """What approvals need besides the table (once): the approvals topic, the link secret and
+        the template's approval state machine from its own ASL file, as bench.env names them."""
+        if self._approvals:
+            return
+        import boto3
+
+        boto3.client("sns").create_topic(Name=env.APPROVALS_TOPIC_NAME)
+        boto3.client("secretsmanager").create_secret(Name=env.LINK_SECRET_NAME, SecretString=env.LINK_SECRET)
+        definition = self._template.state_machine_definition(
+            "ApprovalStateMachine", {"PurchaseOrdersTable": self.table_name}
+        )
+        boto3.client("stepfunctions").create_state_machine(
+            name=env.STATE_MACHINE_NAME,
+            definition=definition,
+            roleArn=f"arn:aws:iam::123456789012:role/{env.STATE_MACHINE_NAME}",
+            type="STANDARD",
+        )
+        self._approvals = True
 
     def handler(self, logical_id: str) -> ModuleType:
         """A function's handler module, imported on first use under its template environment."""
@@ -344,9 +370,10 @@ class Cloud:
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
         function: str = "PoApiFunction",
+        role: str = "buyer",
     ) -> Reply:
         """One API request to `function`'s handler (the PO API unless told, e.g. PoLifecycleFunction)."""
-        event = api_event(method, path, body, caller=claims(org), headers=headers, query=query)
+        event = api_event(method, path, body, caller=claims(org, role), headers=headers, query=query)
         response = self.handler(function).lambda_handler(event, LambdaContext())
         text = response.get("body") or ""
         return Reply(int(response["statusCode"]), json.loads(text) if text else None)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import socket
+import string
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -121,7 +124,7 @@ class Created:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-# (clients, logical id, properties, Ref values of the resources created so far) -> the new resource
+# (clients, logical id, properties, resolvable names so far: see `Resources.names`) -> the new resource
 Creator = Callable[[Clients, str, dict[str, Any], dict[str, str]], Created]
 
 
@@ -140,10 +143,228 @@ def create_table(aws: Clients, logical_id: str, props: dict[str, Any], names: di
     return Created(ref=name, attributes=attributes)
 
 
-# Run in this order: a later creator may refer to what an earlier one made (through `names`).
+# CloudFormation's AWS::SQS::Queue properties that are SetQueueAttributes attributes of the same name
+_QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
+
+
+def create_queue(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """Ref is the queue URL; a RedrivePolicy's dead-letter queue must exist first (it does: queues
+    are created in the order of their references)."""
+    resolved = template.resolve(props, names)
+    fifo = _flag(resolved.get("FifoQueue"))
+    name = str(resolved.get("QueueName") or physical_name(logical_id) + (".fifo" if fifo else ""))
+    attributes = {key: _attribute(resolved[key]) for key in _QUEUE_ATTRIBUTES if key in resolved}
+    for key in ("RedrivePolicy", "RedriveAllowPolicy"):  # JSON objects in templates, strings in the API
+        if key in resolved:
+            value = resolved[key]
+            attributes[key] = value if isinstance(value, str) else json.dumps(value)
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return Created(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+_TOPIC_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DisplayName",
+    "FifoTopic",
+    "KmsMasterKeyId",
+    "SignatureVersion",
+    "TracingConfig",
+)
+
+
+def create_topic(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """Ref is the topic ARN. Inline subscriptions are made too (email ones stay pending, as an
+    unconfirmed address would: the local outbox shows what they would have received)."""
+    resolved = template.resolve(props, names)
+    fifo = _flag(resolved.get("FifoTopic"))
+    name = str(resolved.get("TopicName") or physical_name(logical_id) + (".fifo" if fifo else ""))
+    attributes = {key: _attribute(resolved[key]) for key in _TOPIC_ATTRIBUTES if key in resolved}
+    sns = aws.client("sns")
+    arn = sns.create_topic(Name=name, Attributes=attributes)["TopicArn"]
+    for subscription in resolved.get("Subscription") or []:
+        sns.subscribe(
+            TopicArn=arn, Protocol=str(subscription["Protocol"]), Endpoint=str(subscription["Endpoint"])
+        )
+    return Created(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
+
+
+_SUBSCRIPTION_ATTRIBUTES = (
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+)
+
+
+def create_subscription(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    resolved = template.resolve(props, names)
+    attributes = {
+        key: (json.dumps(resolved[key]) if isinstance(resolved[key], dict) else _attribute(resolved[key]))
+        for key in _SUBSCRIPTION_ATTRIBUTES
+        if key in resolved
+    }
+    arn = aws.client("sns").subscribe(
+        TopicArn=str(resolved["TopicArn"]),
+        Protocol=str(resolved["Protocol"]),
+        Endpoint=str(resolved["Endpoint"]),
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    return Created(ref=arn, attributes={"Arn": arn})
+
+
+def create_secret(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """Ref is the secret's ARN (with the random suffix AWS adds). GenerateSecretString makes a
+    random value here, with `secrets`, as Secrets Manager would; else SecretString is stored."""
+    resolved = template.resolve(props, names)
+    name = str(resolved.get("Name") or physical_name(logical_id))
+    if "GenerateSecretString" in resolved:
+        value = generate_secret_string(resolved["GenerateSecretString"])
+    else:
+        value = str(resolved.get("SecretString") or generate_secret_string({}))
+    arguments: dict[str, Any] = {"Name": name, "SecretString": value}
+    if resolved.get("Description"):
+        arguments["Description"] = str(resolved["Description"])
+    arn = str(aws.client("secretsmanager").create_secret(**arguments)["ARN"])
+    return Created(ref=arn, attributes={"Id": arn})
+
+
+def generate_secret_string(spec: dict[str, Any]) -> str:
+    """GetRandomPassword's rules (the ones CloudFormation's GenerateSecretString passes on): length,
+    excluded characters and classes, one of each class unless told otherwise; with a
+    SecretStringTemplate, the password goes into that JSON object under GenerateStringKey."""
+    length = int(spec.get("PasswordLength") or 32)
+    excluded = set(str(spec.get("ExcludeCharacters") or ""))
+    classes = [
+        chars
+        for chars, skip in (
+            (string.ascii_lowercase, spec.get("ExcludeLowercase")),
+            (string.ascii_uppercase, spec.get("ExcludeUppercase")),
+            (string.digits, spec.get("ExcludeNumbers")),
+            (string.punctuation, spec.get("ExcludePunctuation")),
+            (" ", not _flag(spec.get("IncludeSpace"))),
+        )
+        if not _flag(skip)
+    ]
+    classes = [pool for pool in ("".join(c for c in chars if c not in excluded) for chars in classes) if pool]
+    if not classes:
+        raise ValueError("GenerateSecretString excludes every character")
+    alphabet = "".join(classes)
+    required = classes if spec.get("RequireEachIncludedType", True) not in (False, "false") else []
+    if len(required) > length:
+        raise ValueError("GenerateSecretString: PasswordLength is shorter than the required types")
+    chars = [secrets.choice(pool) for pool in required]
+    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    password = "".join(chars)
+    template_text = spec.get("SecretStringTemplate")
+    if template_text is None:
+        return password
+    document = json.loads(str(template_text))
+    document[str(spec.get("GenerateStringKey") or "password")] = password
+    return json.dumps(document)
+
+
+def create_state_machine(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    """Ref is the state machine's ARN. The definition is the deployed one (DefinitionUri file, or
+    inline Definition / DefinitionString, with DefinitionSubstitutions); moto runs it for real."""
+    if "DefinitionUri" in props:
+        definition = template.state_machine_definition(logical_id, names)
+    else:
+        definition = _inline_definition(props, names)
+    name = str(
+        template.resolve(props.get("Name") or props.get("StateMachineName"), names)
+        or physical_name(logical_id)
+    )
+    role = str(
+        template.resolve(props.get("Role") or props.get("RoleArn"), names)
+        or f"arn:aws:iam::{template.ACCOUNT}:role/{physical_name(logical_id)}-role"
+    )
+    machine_type = str(props.get("Type") or props.get("StateMachineType") or "STANDARD")
+    arn = str(
+        aws.client("stepfunctions").create_state_machine(
+            name=name, definition=definition, roleArn=role, type=machine_type
+        )["stateMachineArn"]
+    )
+    return Created(ref=arn, attributes={"Arn": arn, "Name": name})
+
+
+def _inline_definition(props: dict[str, Any], names: dict[str, str]) -> str:
+    substitutions = {
+        str(key): str(template.resolve(value, names))
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items()
+    }
+    raw = props.get("Definition") if "Definition" in props else props.get("DefinitionString")
+    resolved = template.resolve(raw, names)  # a DefinitionString may be an Fn::Sub
+    text = resolved if isinstance(resolved, str) else json.dumps(resolved)
+    return re.sub(r"\$\{([^}]+)\}", lambda match: substitutions.get(match.group(1), match.group(0)), text)
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _attribute(value: Any) -> str:
+    """An attribute value as the API takes it: booleans in lower case, objects as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+API_ID = "local"  # the id the local gateway answers for (requestContext.apiId)
+
+
+def create_api(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """Nothing to make in moto: the local gateway serves every API of the template. Ref is its id,
+    so that an execute-api URL built from it can be told apart (`local_api_url`)."""
+    return Created(ref=API_ID, attributes={"RootResourceId": "root"})
+
+
+def local_api_url(value: str, url: str) -> str:
+    """`https://<api id>.execute-api.<region>.amazonaws.com[/<stage>]...` (what a template builds from
+    an API's Ref) as the local gateway's URL, which carries no stage; anything else as it is."""
+    pattern = rf"https://{re.escape(API_ID)}\.execute-api\.[a-z0-9-]+\.amazonaws\.com(/[^/?#\s]*)?"
+    return re.sub(pattern, url.rstrip("/"), value)
+
+
+# Run in this order: a later creator may refer to what an earlier one made (through `names`);
+# within a type, a resource is made after those of the same type it refers to.
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": create_table,
+    "AWS::Serverless::Api": create_api,
+    "AWS::SQS::Queue": create_queue,
+    "AWS::SNS::Topic": create_topic,
+    "AWS::SNS::Subscription": create_subscription,
+    "AWS::SecretsManager::Secret": create_secret,
+    "AWS::Serverless::StateMachine": create_state_machine,
+    "AWS::StepFunctions::StateMachine": create_state_machine,
 }
+
+
+# Pseudo parameters `template.resolve` leaves to the names it is given.
+PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
 
 
 @dataclass
@@ -151,14 +372,63 @@ class Resources:
     created: dict[str, Created] = field(default_factory=dict)
 
     @property
-    def names(self) -> dict[str, str]:
-        """Logical id -> Ref value: what resolves the functions' environment."""
+    def refs(self) -> dict[str, str]:
+        """Logical id -> Ref value."""
         return {logical_id: created.ref for logical_id, created in self.created.items()}
+
+    @property
+    def names(self) -> dict[str, str]:
+        """What resolves the template against the local cloud (the functions' environment, the
+        creators' properties): logical id -> Ref value, and "<logical id>.<attribute>" -> the
+        attribute's real value, which `template.resolve` gives for Fn::GetAtt and ${Id.Attribute}."""
+        names = {**PSEUDO_PARAMETERS, **self.refs}
+        for logical_id, created in self.created.items():
+            names.update({f"{logical_id}.{key}": value for key, value in created.attributes.items()})
+        return names
 
 
 def create_resources(aws: Clients) -> Resources:
     resources = Resources()
     for resource_type, creator in CREATORS.items():
-        for logical_id, props in template.resources(resource_type).items():
+        for logical_id, props in _in_dependency_order(template.resources(resource_type)).items():
             resources.created[logical_id] = creator(aws, logical_id, props, resources.names)
     return resources
+
+
+def _in_dependency_order(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The resources of one type, each after the others of the list it refers to."""
+    ordered: dict[str, dict[str, Any]] = {}
+
+    def visit(logical_id: str, path: tuple[str, ...]) -> None:
+        if logical_id in ordered:
+            return
+        if logical_id in path:
+            raise ValueError(f"circular references: {' -> '.join((*path, logical_id))}")
+        for other in sorted(_references(resources[logical_id]) & resources.keys()):
+            visit(other, (*path, logical_id))
+        ordered[logical_id] = resources[logical_id]
+
+    for logical_id in resources:
+        visit(logical_id, ())
+    return ordered
+
+
+def _references(value: Any) -> set[str]:
+    """Logical ids a value names through Ref, Fn::GetAtt or Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref":
+                found.add(str(item))
+            elif key == "Fn::GetAtt":
+                found.add(str(item[0] if isinstance(item, list) else str(item).split(".", 1)[0]))
+            elif key == "Fn::Sub":
+                text = item if isinstance(item, str) else item[0]
+                found.update(match.split(".", 1)[0] for match in re.findall(r"\$\{([^}!]+)\}", str(text)))
+                found |= _references(item)
+            else:
+                found |= _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    return found

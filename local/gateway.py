@@ -15,6 +15,8 @@ Where this differs from API Gateway, on purpose:
 Like API Gateway: `path` and `pathParameters` are passed as sent (percent-encoded), a body is
 text (invalid UTF-8 replaced) unless its Content-Type is one of the API's BinaryMediaTypes (then
 base64), and gateway errors (401, 413, 5xx) use the template's own GatewayResponses bodies.
+Besides the template's routes, public pages of the local cloud: /openapi.json, /docs, and
+under /_local/ the outbox of emails the topics sent (`local.outbox`).
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
+from local import outbox as outboxes
 from local import template
 from local import token as tokens
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+LOCAL_PREFIX = "/_local/"  # the local cloud's own routes (the outbox): public, never the template's
 PROBLEM_JSON = "application/problem+json"
 SWAGGER_UI = Path(str(swagger_ui.__file__)).parent  # Powertools ships Swagger UI: served offline
 DOCS_ASSETS = {
@@ -187,9 +191,10 @@ class LambdaContext:
 class Invoker:
     """Runs the template's functions in this process, one invocation at a time.
 
-    Each module is imported once, with its function's environment already in os.environ (the
-    handlers read it at import). Functions share the process environment: where two of them set
-    the same variable differently, the later one wins and a warning says so.
+    Each module is imported once, with every function's environment already in os.environ (the
+    handlers read it at import, and the shared layer caches what it read from the first import
+    on). Functions share the process environment: where two of them set the same variable
+    differently, the later one wins and a warning says so.
     """
 
     def __init__(self, specs: dict[str, template.FunctionSpec]) -> None:
@@ -205,6 +210,7 @@ class Invoker:
                     log(f"warning: {key} differs between {seen[key][0]} and {spec.logical_id}")
                 seen[key] = (spec.logical_id, value)
                 os.environ[key] = value
+        for spec in self.specs.values():
             self._modules[spec.logical_id] = template.load_module(spec)
 
     def module(self, logical_id: str) -> ModuleType:
@@ -237,8 +243,10 @@ class Gateway:
         router: Router,
         secret: bytes,
         openapi: Callable[[], dict[str, Any]] | None = None,
+        outbox: outboxes.Outbox | None = None,
     ) -> None:
         self.invoker = invoker
+        self.outbox = outbox
         self.router = router
         self.secret = secret
         self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
@@ -262,6 +270,8 @@ class Gateway:
             return self.gateway_response("REQUEST_TOO_LARGE", 413, "Request Too Long")
         target = urlsplit(request.target)
         path = target.path or "/"
+        if path.startswith(LOCAL_PREFIX):  # the local cloud's own pages: never a template route
+            return self.local_route(request, path)
         found = self.router.match(request.method, path)
         if isinstance(found, Match):
             claims: dict[str, str] | None = None
@@ -454,6 +464,43 @@ class Gateway:
                 (SWAGGER_UI / file_name).read_bytes(),
             )
         return None
+
+    # -- the local cloud's own routes, under /_local/, public: the outbox
+
+    def local_route(self, request: Request, path: str) -> Reply:
+        parts = path[len(LOCAL_PREFIX) :].strip("/").split("/")
+        if parts[0] != "outbox" or self.outbox is None or len(parts) > 2:
+            return problem(404, "Not found", f"no local page at {path}", "not-found")
+        allowed = ["GET", "HEAD", "DELETE"] if len(parts) == 1 else ["GET", "HEAD"]
+        if request.method not in allowed:
+            reply = problem(
+                405, "Method not allowed", f"{path} accepts {', '.join(allowed)}", "method-not-allowed"
+            )
+            reply.headers.append(("Allow", ", ".join(allowed)))
+            return reply
+        wants_json = "application/json" in (request.header("Accept") or "").lower()
+        if request.method == "DELETE":
+            return _json(200, {"deleted": self.outbox.clear()})
+        if len(parts) == 1:
+            items = self.outbox.items()
+            if wants_json:
+                return _json(200, {"items": items})
+            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], outboxes.page(items).encode())
+        email = self.outbox.get(parts[1])
+        if email is None:
+            return problem(404, "Not found", f"no email {parts[1]} in the outbox", "not-found")
+        if wants_json:
+            return _json(200, email)
+        html = outboxes.page([email], title=f"Local outbox: {email.get('subject') or email['id']}")
+        return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
+
+
+def _json(status: int, body: Any) -> Reply:
+    return Reply(
+        status,
+        [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+        json.dumps(body).encode(),
+    )
 
 
 def problem(status: int, title: str, detail: str, type_: str) -> Reply:

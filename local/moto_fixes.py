@@ -4,6 +4,13 @@ TransactWriteItems: moto backs up a table for rollback by deep-copying it once p
 transaction, not once per table, and the copy includes every stream record ever written. A
 100-line PO on a table with a few hundred items took 25 s. Here the backup is made once per
 table per transaction; what is copied, and the rollback, are unchanged.
+
+TransactWriteItems rollback and streams: a canceled transaction puts the backup copy of each
+table in place of the live one, and with it a copy of the table's stream shard. Shard iterators
+handed out before still read the old shard, which no longer grows: a stream reader (the local
+cloud's stream pump) would see nothing written after the first canceled transaction. Here the
+restored table keeps the live shard object, holding the records it had before the transaction
+(a canceled transaction writes nothing to the stream, as in DynamoDB).
 """
 
 from __future__ import annotations
@@ -48,6 +55,26 @@ class _OneCopyPerTable:
         return getattr(copy, name)
 
 
+def _keeping_stream_shards(function: Any) -> Any:
+    @wraps(function)
+    def transact_write_items(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        live = dict(backend.tables)
+        try:
+            return function(backend, *args, **kwargs)
+        finally:
+            for name, table in live.items():
+                restored = backend.tables.get(name)
+                shard = getattr(table, "stream_shard", None)
+                if restored is None or restored is table or shard is None:
+                    continue
+                copied = getattr(restored, "stream_shard", None)
+                shard.items[:] = copied.items if copied is not None else []
+                shard.table = restored
+                restored.stream_shard = shard
+
+    return transact_write_items
+
+
 def apply() -> None:
     """Idempotent; call before moto serves requests."""
     global _applied
@@ -61,5 +88,5 @@ def apply() -> None:
     shim = _OneCopyPerTable(Table)
     models.copy = shim  # type: ignore[assignment]
     backend = models.DynamoDBBackend
-    backend.transact_write_items = shim.transaction(backend.transact_write_items)  # type: ignore[method-assign]
+    backend.transact_write_items = _keeping_stream_shards(shim.transaction(backend.transact_write_items))  # type: ignore[method-assign]
     _applied = True

@@ -2,8 +2,11 @@
 messages and S3 events to the in-process handlers, in the event shapes AWS uses.
 
 A pump is made by a factory from the running cloud, after every resource exists, and is
-started then; pumps are stopped in reverse order on shutdown, before moto stops. There are
-none yet: each event source mapping added to template.yaml brings its factory here.
+started then; pumps are stopped in reverse order on shutdown, before moto stops.
+
+- `local.stream_pump`: every function event of `Type: DynamoDB` (the table's stream);
+- `local.queue_pump`: every function event of `Type: SQS`;
+- `local.outbox`: every SNS topic, into the local outbox (files and `/_local/outbox`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from local import outbox as outboxes
+from local import queue_pump, stream_pump
 
 if TYPE_CHECKING:
     from local.cloud import Moto, Resources
@@ -25,17 +31,19 @@ class Pump(Protocol):
 
 @dataclass(frozen=True)
 class PumpContext:
-    """What a pump factory can use: the embedded AWS, the resources made, the handler invoker."""
+    """What a pump factory can use: the embedded AWS, the resources made, the handler invoker,
+    and the outbox the topics' messages go to (none: they are not collected)."""
 
     moto: Moto
     resources: Resources
     invoker: Invoker
+    outbox: outboxes.Outbox | None = None
 
 
 PumpFactory = Callable[[PumpContext], Pump | None]
 
 # Factories return None when the template has nothing for them to pump.
-FACTORIES: list[PumpFactory] = []
+FACTORIES: list[PumpFactory] = [stream_pump.factory, queue_pump.factory, outboxes.factory]
 
 
 def start_pumps(context: PumpContext) -> list[Pump]:

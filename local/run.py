@@ -4,12 +4,14 @@
 
 moto runs in a thread as the embedded AWS, the template's resources are created in it, the
 handlers run in this process against it, and the local gateway serves the API's routes.
-Ctrl-C (SIGINT) or SIGTERM stops the HTTP server, the pumps and moto, and exits 0.
+Ctrl-C (SIGINT) or SIGTERM stops the HTTP server, the pumps and moto, and exits 0;
+`kill -USR1 <pid>` prints every thread's stack (a pump that seems stuck, say) and goes on.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -21,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from local import cloud, gateway, openapi, pumps, template
+from local import outbox as outboxes
 from local import token as tokens
 
 # Quiet, offline defaults for the handlers; the environment can still override them.
@@ -38,6 +41,7 @@ class LocalCloud:
     resources: cloud.Resources = field(default_factory=cloud.Resources)
     server: gateway.Server | None = None
     pumps: list[pumps.Pump] = field(default_factory=list)
+    outbox: outboxes.Outbox | None = None
     _thread: threading.Thread | None = None
 
     @property
@@ -58,12 +62,22 @@ class LocalCloud:
             self.resources = cloud.create_resources(self.moto)
             specs = template.functions(self.resources.names)
             invoker = gateway.Invoker(specs)
-            invoker.load_all()
+            self.outbox = outboxes.Outbox()
+            self.outbox.clear()  # what it held points at a moto state that is gone
             api = gateway.Gateway(
-                invoker, gateway.Router.from_template(), secret, openapi=lambda: openapi.document(specs)
+                invoker,
+                gateway.Router.from_template(),
+                secret,
+                openapi=lambda: openapi.document(specs),
+                outbox=self.outbox,
             )
-            self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker))
-            self.server = gateway.serve(api, self.host, self.port)
+            self.server = gateway.serve(api, self.host, self.port)  # bound: its URL is known
+            for spec in specs.values():  # links the handlers build to the API lead here
+                spec.environment = {
+                    key: cloud.local_api_url(value, self.url) for key, value in spec.environment.items()
+                }
+            invoker.load_all()
+            self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker, self.outbox))
         except BaseException:
             self.stop()
             raise
@@ -85,11 +99,13 @@ class LocalCloud:
 
     def banner(self) -> str:
         assert self.moto is not None
-        created = ", ".join(f"{logical} -> {name}" for logical, name in self.resources.names.items())
+        created = "".join(f"\n    {logical} -> {ref}" for logical, ref in self.resources.refs.items())
+        outbox = self.outbox.directory if self.outbox is not None else "none"
         return "\n".join(
             [
                 f"Local cloud ready: {self.url}  (API docs {self.url}/docs, OpenAPI {self.url}/openapi.json)",
-                f"  embedded AWS (moto): {self.moto.endpoint}   resources: {created or 'none'}",
+                f"  embedded AWS (moto): {self.moto.endpoint}   resources:{created or ' none'}",
+                f"  emails the topics sent: {self.url}/_local/outbox  (files in {outbox})",
                 f"  secret for tokens: {tokens.state_dir() / tokens.SECRET_FILE}",
                 "  get a token:  TOKEN=$(make -s token ORG=acme EMAIL=buyer@acme.example ROLE=buyer)",
                 "                (or .venv/bin/python -m local.token --org acme --email ... --role buyer)",
@@ -119,16 +135,19 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-
-    local_cloud = LocalCloud(host=args.host, port=args.port)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack
     try:
-        local_cloud.start()
-    except OSError as error:
-        print(f"local cloud: cannot start on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 1
-    print(local_cloud.banner(), flush=True)
-    stopping.wait()
-    print("local cloud: stopping", file=sys.stderr, flush=True)
-    local_cloud.stop()
-    print("local cloud: stopped", file=sys.stderr, flush=True)
-    return 0
+        local_cloud = LocalCloud(host=args.host, port=args.port)
+        try:
+            local_cloud.start()
+        except OSError as error:
+            print(f"local cloud: cannot start on {args.host}:{args.port}: {error}", file=sys.stderr)
+            return 1
+        print(local_cloud.banner(), flush=True)
+        stopping.wait()
+        print("local cloud: stopping", file=sys.stderr, flush=True)
+        local_cloud.stop()
+        print("local cloud: stopped", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        faulthandler.unregister(signal.SIGUSR1)

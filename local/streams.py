@@ -25,14 +25,19 @@ class StreamReader:
 
     def read(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Every record written since the last read (all of them, the first time)."""
+        return [record for _, records in self.read_shards(limit) for record in records]
+
+    def read_shards(self, limit: int = 1000) -> list[tuple[str, list[dict[str, Any]]]]:
+        """As `read`, shard by shard: (shard id, its new records) for each shard with new records."""
         shards = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        records: list[dict[str, Any]] = []
+        found: list[tuple[str, list[dict[str, Any]]]] = []
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in self.iterators:
                 self.iterators[shard_id] = self.client.get_shard_iterator(
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
+            records: list[dict[str, Any]] = []
             iterator = self.iterators[shard_id]
             while iterator:
                 page = self.client.get_records(ShardIterator=iterator, Limit=limit)
@@ -40,9 +45,11 @@ class StreamReader:
                 self.iterators[shard_id] = iterator = page.get("NextShardIterator")
                 if not page["Records"]:
                     break
-        for record in records:  # as Lambda delivers them: epoch seconds, the stream's ARN
-            record.setdefault("eventSourceARN", self.stream_arn)
-            created = record["dynamodb"].get("ApproximateCreationDateTime")
-            if hasattr(created, "timestamp"):
-                record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-        return records
+            for record in records:  # as Lambda delivers them: epoch seconds, the stream's ARN
+                record.setdefault("eventSourceARN", self.stream_arn)
+                created = record["dynamodb"].get("ApproximateCreationDateTime")
+                if hasattr(created, "timestamp"):
+                    record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+            if records:
+                found.append((shard_id, records))
+        return found

@@ -135,7 +135,11 @@ def load_module(spec: FunctionSpec) -> ModuleType:
 
 
 def resolve(value: Any, names: dict[str, str]) -> Any:
-    """Ref, Fn::Sub and Fn::GetAtt against local physical names; parameters take their defaults."""
+    """Ref, Fn::Sub and Fn::GetAtt against local physical names; parameters take their defaults.
+
+    `names` maps a logical id to its Ref value, and may map "<LogicalId>.<Attribute>" to the
+    real value of an attribute (the local cloud's resources do); otherwise GetAtt gives a
+    placeholder ARN, which is all a test without resources needs."""
     if isinstance(value, dict) and len(value) == 1:
         ((key, arg),) = value.items()
         if key == "Ref":
@@ -145,6 +149,8 @@ def resolve(value: Any, names: dict[str, str]) -> Any:
             return re.sub(r"\$\{([^}]+)\}", lambda m: _sub_var(m.group(1), names), text)
         if key == "Fn::GetAtt":
             logical, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            if f"{logical}.{attribute}" in names:  # the real value, where the resource was created
+                return names[f"{logical}.{attribute}"]
             return f"arn:aws:local:{REGION}:{ACCOUNT}:{attribute.lower()}/{_ref(str(logical), names)}"
     if isinstance(value, dict):
         return {key: resolve(item, names) for key, item in value.items()}

@@ -34,9 +34,9 @@ LINK_SECRET = "test-link-secret-" + "x" * 40
 
 from moto import mock_aws  # noqa: E402
 
-from local import moto_patches, template  # noqa: E402
+from local import moto_fixes, template  # noqa: E402
 
-moto_patches.apply()
+moto_fixes.apply()
 
 
 @dataclass

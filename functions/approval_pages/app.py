@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from purchasing import approval_service
 from purchasing.api import pages
 from purchasing.api.http import Api
+from purchasing.api.problems import problem_responses
 from purchasing.domain.approval_links import LinkExpired, LinkForged
 from purchasing.domain.approvals import LinkDead, NotYours
 from purchasing.observability import logger, metrics, tracer
@@ -30,6 +31,7 @@ Token = Annotated[
 ]
 HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 PAGES: dict[int, OpenAPIResponse] = {
+    **problem_responses(404),  # a token that cannot be one, a body too large: problem+json
     200: {"description": "The review page (GET) or the decision made (POST)", "content": HTML},
     403: {"description": "Forged link, or not this approver's to decide", "content": HTML},
     410: {"description": "Expired, already decided or superseded", "content": HTML},
@@ -87,7 +89,10 @@ def _dead(error: LinkDead) -> Response[str]:
 def _form(body: str) -> dict[str, str]:
     """A form post from the page, or JSON from a script."""
     if app.current_event.headers.get("content-type", "").startswith("application/json"):
-        data = json.loads(body)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return {}  # no decision in it: the page says so
         return data if isinstance(data, dict) else {}
     return {key: values[-1] for key, values in parse_qs(body).items()}
 
