@@ -14,7 +14,7 @@ PY       := $(VENV)/bin/python
 CHECKOV  := .venv-checkov/bin/checkov
 SAM      := .venv-sam/bin/sam
 PORT     ?= 3000
-COVERAGE_FLOOR := 90
+COVERAGE_FLOOR := 93
 
 export SAM_CLI_TELEMETRY := 0
 export BC_SKIP_MAPPING := TRUE

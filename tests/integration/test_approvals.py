@@ -295,3 +295,50 @@ def test_the_route_says_which_levels_apply_and_why(api: Api, approvals: Approval
         ("Finance", False, "subtotal 12.50 is below 1000.00"),
     ]
     assert route["summary"] == "1 level of approval" and route["resubmission"] is None
+
+
+def test_redelivered_records_email_no_one_twice_and_relay_once(api: Api, approvals: Approvals) -> None:
+    approvals.set_policy(level("Manager", ANN), level("Finance", FIN))
+    po_id = submitted_po(api)
+    deadline = time.monotonic() + 10
+    seen: list[dict[str, Any]] = []
+    while not any(r["dynamodb"]["Keys"]["SK"]["S"].startswith("APPROVAL#") for r in seen):
+        assert time.monotonic() < deadline, "no approval request on the stream"
+        batch = approvals.stream.records()
+        approvals.stream.deliver(batch)
+        seen += batch
+        time.sleep(0.05)
+    approvals.stream.deliver(seen)  # the whole history again, as after a retry from the start
+    approvals.inbox += approvals.mail.messages()
+    assert len(approvals.emails_to(ANN)) == 1
+
+    approvals.decide(approvals.link(ANN), "approve")
+    decision = [
+        r for r in approvals.stream.records() if r["dynamodb"]["Keys"]["SK"]["S"] == "APPROVAL#001#01"
+    ]
+    approvals.stream.deliver(decision)
+    approvals.stream.deliver(decision)  # relayed once: a second SendTaskSuccess would be refused
+    approvals.settle(lambda: bool(approvals.emails_to(FIN)))
+    assert len(approvals.emails_to(FIN)) == 1
+    assert approvals.po(po_id)["status"] == "IN_REVIEW"
+
+
+def test_canceling_during_a_round_supersedes_it(api: Api, approvals: Approvals) -> None:
+    approvals.set_policy(level("Manager", ANN))
+    po_id = submitted_po(api, lines=2)
+    approvals.settle(lambda: bool(approvals.emails_to(ANN)))
+
+    assert api("POST", f"/pos/{po_id}/lines/00002/cancel").status == 200
+    approvals.settle(lambda: len(approvals.po(po_id)["approvalRounds"]) == 2)
+
+    rounds = approvals.po(po_id)["approvalRounds"]
+    assert [(r["round"], r["status"], r["subtotal"]) for r in rounds] == [
+        (1, "SUPERSEDED", "25.00"),
+        (2, "RUNNING", "12.50"),  # a new round for what is left, at its new total
+    ]
+    assert (
+        approvals.decide(
+            approvals.emails_to(ANN)[0]["body"].split("/approvals/")[1].split()[0], "approve"
+        ).status
+        == 410
+    )
