@@ -7,10 +7,21 @@ import os
 TABLE_NAME = "purchase-orders-bench"
 TOPIC_NAME = "po-events-bench"
 TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{TOPIC_NAME}"  # moto's default account
+APPROVALS_TOPIC_NAME = "po-approvals-bench"
+APPROVALS_TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{APPROVALS_TOPIC_NAME}"
+STATE_MACHINE_NAME = "approval-bench"
+STATE_MACHINE_ARN = f"arn:aws:states:us-east-1:123456789012:stateMachine:{STATE_MACHINE_NAME}"
+LINK_SECRET_NAME = "approval-link-bench"  # a Secrets Manager secret, by name
+LINK_SECRET = "bench-link-secret-" + "x" * 40
+API_BASE_URL = "https://api.example.com/bench"  # where the emailed approval links point
 
 ENV: dict[str, str] = {
     "TABLE_NAME": TABLE_NAME,
     "EVENTS_TOPIC_ARN": TOPIC_ARN,
+    "APPROVALS_TOPIC_ARN": APPROVALS_TOPIC_ARN,
+    "APPROVAL_STATE_MACHINE_ARN": STATE_MACHINE_ARN,
+    "APPROVAL_LINK_SECRET_ARN": LINK_SECRET_NAME,
+    "API_BASE_URL": API_BASE_URL,
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -23,8 +34,14 @@ ENV: dict[str, str] = {
 }
 
 
+_outside: dict[str, str] | None = None  # the environment as it was before the first configure()
+
+
 def configure() -> None:
     """Fake credentials and quiet Powertools for this process; call before importing app code."""
+    global _outside
+    if _outside is None:
+        _outside = dict(os.environ)
     os.environ.update(ENV)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
@@ -33,3 +50,9 @@ def configure() -> None:
 def for_function(template_env: dict[str, str]) -> dict[str, str]:
     """A child process's environment: ours, the function's own from the template, then the bench's."""
     return {**os.environ, **template_env, **ENV}
+
+
+def outside() -> dict[str, str]:
+    """The environment this process was started with (before configure() and the handlers' own):
+    for a program of the project run as a child, e.g. the local cloud, as `make` would run it."""
+    return dict(os.environ if _outside is None else _outside)
