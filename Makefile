@@ -26,7 +26,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change)"
 	@echo "make test    every check and test (lint, types, template gates, unit, integration, e2e)"
-	@echo "make bench   benchmarks: import time, DynamoDB calls per operation, GET latency"
+	@echo "make bench   benchmarks: import cost, DynamoDB calls, GET latency, stream consumer, approvals"
 	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: a JWT for the local cloud"
 	@echo "make build   sam build (the artifact that deploys)"
 	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"

@@ -25,6 +25,7 @@ import base64
 import fnmatch
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -588,7 +589,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             outcome = " (client went away)"
         elapsed = (time.monotonic() - started) * 1000
-        log(f"{self.command} {urlsplit(self.path).path} {reply.status} {elapsed:.1f}ms{outcome}")
+        log(f"{self.command} {_loggable(urlsplit(self.path).path)} {reply.status} {elapsed:.1f}ms{outcome}")
 
     def _read_body(self) -> tuple[bytes, bool]:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -642,3 +643,8 @@ def serve(gateway: Gateway, host: str, port: int) -> Server:
     """Bind the gateway to host:port; the caller runs `serve_forever` (in a thread) and shuts down."""
     handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
     return Server((host, port), handler)
+
+
+def _loggable(path: str) -> str:
+    """An approval link's token is its approver's credential: it never goes into a log."""
+    return re.sub(r"^/approvals/[^/]+", "/approvals/{token}", path)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bench.core import Section
-from bench.sections import dynamodb_calls, get_latency, import_time, recompute_latency, stream_batch
+from bench.sections import (
+    approvals,
+    dynamodb_calls,
+    get_latency,
+    import_time,
+    recompute_latency,
+    stream_batch,
+)
 
 SECTIONS: list[Section] = [
     import_time.SECTION,
@@ -11,4 +18,5 @@ SECTIONS: list[Section] = [
     get_latency.SECTION,
     stream_batch.SECTION,
     recompute_latency.SECTION,
+    approvals.SECTION,
 ]

@@ -1005,3 +1005,17 @@ def test_python_m_local_exits_1_when_the_port_is_taken(isolated_process: Path) -
                 signal.signal(signum, handler)
 
     assert code == 1
+
+
+def test_approval_tokens_never_reach_the_request_log() -> None:
+    from local.gateway import _loggable
+
+    assert _loggable("/approvals/eyJhIjoxfQ.c2ln") == "/approvals/{token}"
+    assert _loggable("/pos/abc") == "/pos/abc"
+
+
+def test_api_access_logs_name_the_route_not_the_path_with_its_tokens() -> None:
+    settings = template.load()["Resources"]["PurchaseOrdersApi"]["Properties"]["AccessLogSetting"]
+    assert "$context.path" not in str(settings["Format"]) and "$context.resourcePath" in str(
+        settings["Format"]
+    )
