@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from bench import env
+from local.lambda_events import api_event  # re-exported: the sections build events with it
 
 
 @dataclass
@@ -43,40 +44,6 @@ def claims(org: str, role: str = "buyer") -> dict[str, str]:
         "email": f"{role}@{org}.test",
         "custom:org_id": org,
         "cognito:groups": role,
-    }
-
-
-def api_event(
-    method: str,
-    path: str,
-    body: Any = None,
-    *,
-    caller: dict[str, str],
-    headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy event, as the Cognito authorizer hands it to Lambda."""
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-        "requestContext": {
-            "requestId": "bench-request",
-            "stage": "bench",
-            "httpMethod": method,
-            "path": path,
-            "authorizer": {"claims": caller},
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
     }
 
 

@@ -35,6 +35,7 @@ LINK_SECRET = "test-link-secret-" + "x" * 40
 from moto import mock_aws  # noqa: E402
 
 from local import moto_fixes, template  # noqa: E402
+from local.lambda_events import api_event  # noqa: E402
 
 moto_fixes.apply()
 
@@ -57,41 +58,6 @@ def claims(
     org: str = "acme", email: str = "buyer@acme.example.com", role: str = "buyer", sub: str = "user-1"
 ) -> dict[str, str]:
     return {"sub": sub, "email": email, "custom:org_id": org, "cognito:groups": role}
-
-
-def api_event(
-    method: str,
-    path: str,
-    body: Any = None,
-    *,
-    headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-    caller: dict[str, str] | None = None,
-    raw_body: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy event, as the Cognito authorizer hands it to Lambda."""
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {key: [value] for key, value in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "body": raw_body if raw_body is not None else (json.dumps(body) if body is not None else None),
-        "isBase64Encoded": False,
-        "requestContext": {
-            "requestId": "req-1",
-            "stage": "test",
-            "httpMethod": method,
-            "path": path,
-            "authorizer": {"claims": caller} if caller is not None else None,
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-    }
 
 
 @dataclass
