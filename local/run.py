@@ -144,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"local cloud: cannot start on {args.host}:{args.port}: {error}", file=sys.stderr)
             return 1
         print(local_cloud.banner(), flush=True)
-        stopping.wait()
+        # Wake up now and then: the OS may deliver SIGTERM to any of the pumps' or moto's threads,
+        # and Python runs the handler only when the main thread next runs; a bare wait() can sleep
+        # through it for ever.
+        while not stopping.wait(timeout=0.2):
+            pass
         print("local cloud: stopping", file=sys.stderr, flush=True)
         local_cloud.stop()
         print("local cloud: stopped", file=sys.stderr, flush=True)

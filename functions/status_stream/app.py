@@ -22,7 +22,9 @@ class PoRecomputeFailed(Exception):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    failed = status_service.recompute_batch(event.get("Records") or [])
+    if not event.get("Records"):
+        return {"batchItemFailures": []}  # Lambda never sends an empty batch; a replay tool might
+    failed = status_service.recompute_batch(event["Records"])
 
     def record_handler(record: DynamoDBRecord) -> None:
         if status_service.po_key(record.raw_event) in failed:

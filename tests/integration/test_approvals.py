@@ -305,8 +305,9 @@ def test_redelivered_records_email_no_one_twice_and_relay_once(api: Api, approva
     while not any(r["dynamodb"]["Keys"]["SK"]["S"].startswith("APPROVAL#") for r in seen):
         assert time.monotonic() < deadline, "no approval request on the stream"
         batch = approvals.stream.records()
-        approvals.stream.deliver(batch)
-        seen += batch
+        if batch:
+            approvals.stream.deliver(batch)
+            seen += batch
         time.sleep(0.05)
     approvals.stream.deliver(seen)  # the whole history again, as after a retry from the start
     approvals.inbox += approvals.mail.messages()

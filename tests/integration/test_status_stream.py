@@ -173,3 +173,7 @@ def test_the_whole_life_of_a_po_is_notified_and_recorded(api: Api, stream: Strea
     assert events == sorted(events, key=lambda event: event["at"])
     assert events[0]["actor"] == "buyer@acme.example.com"
     assert events[3]["actor"] == "system"
+
+
+def test_an_empty_batch_is_no_failure(stream: Stream) -> None:
+    assert stream.deliver([]) == {"batchItemFailures": []}
