@@ -21,21 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from bench import env
-from local.lambda_events import api_event  # re-exported: the sections build events with it
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "po-api"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:po-api"
-    aws_request_id: str = "bench-request"
-    log_group_name: str = "/aws/lambda/po-api"
-    log_stream_name: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+from local.lambda_events import LambdaContext, api_event  # re-exported: the sections use them
 
 
 def claims(org: str, role: str = "buyer") -> dict[str, str]:

@@ -3,7 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass
+class LambdaContext:
+    """Enough of Lambda's context for Powertools (logger, idempotency) in process."""
+
+    function_name: str = "po-api"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:po-api"
+    aws_request_id: str = "local-request"
+    log_group_name: str = "/aws/lambda/po-api"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
 
 
 def api_event(

@@ -35,23 +35,9 @@ LINK_SECRET = "test-link-secret-" + "x" * 40
 from moto import mock_aws  # noqa: E402
 
 from local import moto_fixes, template  # noqa: E402
-from local.lambda_events import api_event  # noqa: E402
+from local.lambda_events import LambdaContext, api_event  # noqa: E402
 
 moto_fixes.apply()
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "po-api"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:po-api"
-    aws_request_id: str = "test-request"
-    log_group_name: str = "/aws/lambda/po-api"
-    log_stream_name: str = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def claims(
