@@ -483,19 +483,6 @@ def test_the_token_command_refuses_bad_arguments(
 # --- resources in moto ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[cloud.Moto]:
-    """moto in server mode in this process; its port and config are put back afterwards."""
-    monkeypatch.delenv("MOTO_PORT", raising=False)
-    monkeypatch.setitem(default_user_config, "stepfunctions", dict(default_user_config["stepfunctions"]))
-    server = cloud.start_moto()
-    monkeypatch.setenv("MOTO_PORT", os.environ["MOTO_PORT"])
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_the_embedded_moto_runs_state_machines_and_knows_its_port(moto_server: cloud.Moto) -> None:
     assert moto_server.endpoint == f"http://127.0.0.1:{os.environ['MOTO_PORT']}"
     with urllib.request.urlopen(f"{moto_server.endpoint}/moto-api/config", timeout=5) as response:
@@ -800,23 +787,17 @@ def test_a_canceled_transaction_still_rolls_back_with_the_moto_fix(aws: None) ->
     with pytest.raises(client.exceptions.TransactionCanceledException):
         client.transact_write_items(TransactItems=[*puts, clash])
 
-    assert (
-        client.query(
+    def items_named_new() -> int:
+        reply = client.query(
             TableName=table,
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": {"S": "new"}},
-        )["Count"]
-        == 0
-    )
+        )
+        return int(reply["Count"])
+
+    assert items_named_new() == 0
     client.transact_write_items(TransactItems=puts)
-    assert (
-        client.query(
-            TableName=table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": "new"}},
-        )["Count"]
-        == 5
-    )
+    assert items_named_new() == 5
 
 
 def test_a_stream_reader_still_sees_writes_after_a_canceled_transaction(aws: None) -> None:

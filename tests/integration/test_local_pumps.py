@@ -9,14 +9,13 @@ import os
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
-from moto.core.config import default_user_config
 
 from local import cloud, gateway, outbox, polling, pumps, queue_pump, stream_pump, streams, template
 from local.stream_pump import StreamMapping, StreamPump
@@ -477,18 +476,6 @@ class Recorder(gateway.Invoker):
     def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
         self.events.append((logical_id, event))
         return self.respond(event)
-
-
-@pytest.fixture
-def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[cloud.Moto]:
-    monkeypatch.delenv("MOTO_PORT", raising=False)
-    monkeypatch.setitem(default_user_config, "stepfunctions", dict(default_user_config["stepfunctions"]))
-    server = cloud.start_moto()
-    monkeypatch.setenv("MOTO_PORT", os.environ["MOTO_PORT"])
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def wait_for(probe: Callable[[], Any], seconds: float = 10) -> Any:

@@ -15,7 +15,6 @@ from purchasing.api.auth import Principal
 from purchasing.api.schemas import (
     CreateLineRequest,
     CreatePoRequest,
-    LineFields,
     UpdateLineRequest,
     UpdatePoRequest,
 )
@@ -84,7 +83,11 @@ def create(principal: Principal, request: CreatePoRequest, idempotency_key: str 
 
 
 def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
-    lines = _with_part_types(principal.org_id, request.lines, "lines")
+    refs = [(f"lines[{index}].partId", line.part_id) for index, line in enumerate(request.lines)]
+    types = _purchase_types(principal.org_id, refs)
+    lines = [
+        line.model_dump() | {"purchase_type": kind} for line, kind in zip(request.lines, types, strict=True)
+    ]
     for _ in range(MAX_ATTEMPTS):
         number = request.number or po_repository.next_po_number(principal.org_id)
         po = purchase_orders.new_purchase_order(
@@ -128,7 +131,8 @@ def update_header(
 def add_line(
     principal: Principal, po_id: str, request: CreateLineRequest, if_match: int | None
 ) -> tuple[PurchaseOrder, Line]:
-    (fields,) = _with_part_types(principal.org_id, [request], "")
+    (kind,) = _purchase_types(principal.org_id, [("partId", request.part_id)])
+    fields = request.model_dump() | {"purchase_type": kind}
     after = _write(
         principal,
         po_id,
@@ -144,7 +148,7 @@ def update_line(
 ) -> tuple[PurchaseOrder, Line]:
     changes = request.changes()
     if "part_id" in changes:
-        changes["purchase_type"] = _purchase_type(principal.org_id, changes["part_id"], "partId")
+        (changes["purchase_type"],) = _purchase_types(principal.org_id, [("partId", changes["part_id"])])
     after = _write(
         principal,
         po_id,
@@ -250,28 +254,13 @@ def _write(
     raise ConcurrentUpdate(f"PO {po_id} kept changing; retry")
 
 
-def _with_part_types(org_id: str, lines: Sequence[LineFields], field: str) -> list[dict[str, Any]]:
-    """A line takes its part's purchase type; a line with no part is physically received, no stock."""
-    parts = parts_repository.get_parts(org_id, (line.part_id for line in lines if line.part_id))
-    result = []
-    for index, line in enumerate(lines):
-        fields = line.model_dump()
-        if line.part_id is not None and line.part_id not in parts:
-            where = f"{field}[{index}].partId" if field else "partId"
-            raise InvalidRequest(
-                f"no part {line.part_id}: create it with PUT /parts/{line.part_id}", field=where
-            )
-        fields["purchase_type"] = (
-            parts[line.part_id].purchase_type if line.part_id else PurchaseType.PHYSICAL_NO_INVENTORY
-        )
-        result.append(fields)
-    return result
-
-
-def _purchase_type(org_id: str, part_id: str | None, field: str) -> PurchaseType:
-    if part_id is None:
-        return PurchaseType.PHYSICAL_NO_INVENTORY
-    part = parts_repository.get_parts(org_id, [part_id]).get(part_id)
-    if part is None:
-        raise InvalidRequest(f"no part {part_id}: create it with PUT /parts/{part_id}", field=field)
-    return part.purchase_type
+def _purchase_types(org_id: str, refs: Sequence[tuple[str, str | None]]) -> list[PurchaseType]:
+    """For each (field, part id): a line takes its part's purchase type; a line with no part is
+    physically received and stocks nothing. One batch read for all the parts named."""
+    parts = parts_repository.get_parts(org_id, (part_id for _, part_id in refs if part_id))
+    types = []
+    for field, part_id in refs:
+        if part_id is not None and part_id not in parts:
+            raise InvalidRequest(f"no part {part_id}: create it with PUT /parts/{part_id}", field=field)
+        types.append(parts[part_id].purchase_type if part_id else PurchaseType.PHYSICAL_NO_INVENTORY)
+    return types

@@ -23,8 +23,7 @@ from purchasing.domain.model import (
     Supplier,
     Text,
 )
-
-MAX_LINES_PER_REQUEST = 1000
+from purchasing.domain.purchase_orders import MAX_LINES
 
 
 class LineFields(CamelModel):
@@ -55,7 +54,7 @@ class CreatePoRequest(CamelModel):
     supplier: Supplier
     currency: Currency
     number: PoNumber | None = None
-    lines: list[LineFields] = Field(default=[], max_length=MAX_LINES_PER_REQUEST)
+    lines: list[LineFields] = Field(default=[], max_length=MAX_LINES)
     custom_attributes: CustomAttributes = {}
 
 
