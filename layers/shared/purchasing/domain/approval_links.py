@@ -7,20 +7,15 @@ with a secret only the service holds. It never carries the Step Functions task t
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import json
 from dataclasses import asdict, dataclass
 
-
-class LinkForged(Exception):
-    """The token was not signed by this service (or was altered)."""
-
-
-class LinkExpired(Exception):
-    """The token was genuine but its time is up."""
+from purchasing.domain.signed_tokens import LinkExpired, LinkForged
+from purchasing.domain.signed_tokens import decode as _decode
+from purchasing.domain.signed_tokens import encode as _encode
 
 
 @dataclass(frozen=True)
@@ -56,11 +51,3 @@ def verify(token: str, secret: bytes, now: int) -> LinkClaims:
 
 def _mac(payload: str, secret: bytes) -> bytes:
     return hmac.new(secret, payload.encode(), hashlib.sha256).digest()
-
-
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

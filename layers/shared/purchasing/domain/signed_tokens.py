@@ -1,0 +1,69 @@
+"""Signed, expiring tokens for links that are their own credential (partners' upload pages,
+suppliers' PDF downloads).
+
+A token is `<payload>.<signature>`, both base64url: the payload is JSON claims with the token's
+purpose and its expiry (epoch seconds); the signature is an HMAC-SHA256 of the payload, keyed
+with the link secret and the purpose, so a token made for one purpose is forged for any other.
+Claims are readable by whoever holds the link: put references in them, never secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from typing import Any
+
+
+class LinkForged(Exception):
+    """The token was not signed by this service (or was altered)."""
+
+
+class LinkExpired(Exception):
+    """The token was genuine but its time is up."""
+
+
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{1,128}$"
+
+
+def sign(purpose: str, claims: dict[str, Any], expires_at: int, secret: bytes) -> str:
+    body = {**claims, "purpose": purpose, "exp": expires_at}
+    payload = encode(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+    return f"{payload}.{encode(_mac(purpose, payload, secret))}"
+
+
+def verify(purpose: str, token: str, secret: bytes, now: int) -> dict[str, Any]:
+    """The claims (without purpose and exp) of a genuine, unexpired token made for `purpose`."""
+    payload, _, signature = token.partition(".")
+    try:
+        given = decode(signature)
+    except (binascii.Error, ValueError) as error:
+        raise LinkForged("malformed signature") from error
+    if not payload or not hmac.compare_digest(given, _mac(purpose, payload, secret)):
+        raise LinkForged("bad signature")
+    try:
+        body = json.loads(decode(payload))
+        expires_at = int(body.pop("exp"))
+    except (binascii.Error, ValueError, TypeError, KeyError, AttributeError) as error:
+        raise LinkForged("unreadable payload") from error
+    if body.pop("purpose", None) != purpose:
+        raise LinkForged("made for another purpose")
+    if expires_at < now:
+        raise LinkExpired(f"expired at {expires_at}")
+    return dict(body)
+
+
+def _mac(purpose: str, payload: str, secret: bytes) -> bytes:
+    key = hmac.new(secret, purpose.encode(), hashlib.sha256).digest()  # one key per purpose
+    return hmac.new(key, payload.encode(), hashlib.sha256).digest()
+
+
+def encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(text: str) -> bytes:
+    """Strict: a character outside base64url is an error, not something to skip."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
