@@ -21,7 +21,7 @@ export BC_SKIP_MAPPING := TRUE
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help dev test bench token build deploy lint typecheck cfn-lint checkov sam-validate \
-	unit integration e2e clean
+	unit integration e2e browser clean
 
 help:
 	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -46,6 +46,15 @@ $(VENV)/.stamp: pyproject.toml
 	@test -x .venv-sam/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv-sam
 	@.venv-sam/bin/pip install -q --disable-pip-version-check 'aws-sam-cli>=1.130,<2'
 	@touch $@
+
+# The partner upload page is tested in a real headless Chromium: Debian's, with its driver.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing $(BROWSER_PACKAGES) (Debian packages, for the browser test)"; \
+		$$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$(test "$$(id -u)" = 0 || echo sudo) \
+			apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }
 
 dev: $(VENV)/.stamp
 	$(PY) -m local --port $(PORT)
@@ -79,10 +88,10 @@ unit: $(VENV)/.stamp
 integration: $(VENV)/.stamp
 	$(PY) -m pytest tests/integration -q
 
-e2e: $(VENV)/.stamp
+e2e: $(VENV)/.stamp browser
 	$(PY) -m pytest tests/e2e -q
 
-test: lint typecheck cfn-lint checkov sam-validate build
+test: lint typecheck cfn-lint checkov sam-validate build browser
 	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 bench: $(VENV)/.stamp

@@ -4,6 +4,9 @@ Resources come from template.yaml itself through `CREATORS` (resource type -> cr
 that order), so the local cloud cannot drift from what `sam deploy` creates. A type without a
 creator is left out on purpose: functions run in process (see `local.gateway`), Cognito is
 replaced by locally signed tokens (`local.token`), log groups and layers have no local meaning.
+`AWS::S3::BucketPolicy` and `AWS::SQS::QueuePolicy` are left out too: moto does not enforce
+resource policies (a TLS-only bucket policy, or who may send to a queue, changes nothing here),
+so making them would only suggest a check that never happens; template tests check them instead.
 """
 
 from __future__ import annotations
@@ -231,6 +234,145 @@ def create_subscription(
     return Created(ref=arn, attributes={"Arn": arn})
 
 
+def bucket_name(logical_id: str) -> str:
+    """A physical name S3 takes: lowercase letters, digits and hyphens, 3 to 63 characters."""
+    name = re.sub(r"[^a-z0-9-]+", "-", physical_name(logical_id).lower()).strip("-")
+    return name[:63].rstrip("-") or "bucket"
+
+
+def create_bucket(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """Ref is the bucket's name. Versioning, encryption, the public access block, ownership, CORS,
+    lifecycle rules and the queue and topic notifications are set as declared (moto sends the
+    notifications for real, `s3:TestEvent` first). Lambda notifications are left out: the local
+    cloud runs functions in process, never through moto."""
+    resolved = template.resolve(props, names)
+    name = str(resolved.get("BucketName") or bucket_name(logical_id))
+    s3 = aws.client("s3")
+    if template.REGION == "us-east-1":
+        s3.create_bucket(Bucket=name)
+    else:  # pragma: no cover - the local cloud's region is us-east-1
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": template.REGION})
+    if "VersioningConfiguration" in resolved:
+        s3.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": resolved["VersioningConfiguration"]["Status"]}
+        )
+    encryption = (resolved.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration")
+    if encryption:
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={"Rules": [_encryption_rule(r) for r in encryption]},
+        )
+    if "PublicAccessBlockConfiguration" in resolved:
+        block = {key: _flag(value) for key, value in resolved["PublicAccessBlockConfiguration"].items()}
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    if "OwnershipControls" in resolved:
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=resolved["OwnershipControls"])
+    cors = (resolved.get("CorsConfiguration") or {}).get("CorsRules")
+    if cors:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [_cors_rule(rule) for rule in cors]})
+    lifecycle = (resolved.get("LifecycleConfiguration") or {}).get("Rules")
+    if lifecycle:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name, LifecycleConfiguration={"Rules": [_lifecycle_rule(rule) for rule in lifecycle]}
+        )
+    notifications = _notification_configuration(resolved.get("NotificationConfiguration") or {})
+    if notifications:
+        s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=notifications)
+    return Created(
+        ref=name,
+        attributes={
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{template.REGION}.amazonaws.com",
+        },
+    )
+
+
+def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's ServerSideEncryptionRule as PutBucketEncryption takes it."""
+    converted: dict[str, Any] = {}
+    default = rule.get("ServerSideEncryptionByDefault")
+    if default:
+        converted["ApplyServerSideEncryptionByDefault"] = dict(default)
+    if "BucketKeyEnabled" in rule:
+        converted["BucketKeyEnabled"] = _flag(rule["BucketKeyEnabled"])
+    return converted
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's CorsRule as PutBucketCors takes it (a CommaDelimitedList parameter's Ref
+    resolves to one string here: split it as CloudFormation does)."""
+    renamed = {"Id": "ID", "ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds"}
+    converted: dict[str, Any] = {}
+    for key, value in rule.items():
+        if key in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders", "ExposedHeaders"):
+            value = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)
+        elif key == "MaxAge":
+            value = int(value)
+        converted[renamed.get(key, key)] = value
+    return converted
+
+
+_LIFECYCLE_KEYS = {
+    "Id",
+    "Status",
+    "Prefix",
+    "ExpirationInDays",
+    "NoncurrentVersionExpiration",
+    "NoncurrentVersionExpirationInDays",
+    "AbortIncompleteMultipartUpload",
+}
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's lifecycle Rule as PutBucketLifecycleConfiguration takes it: the properties
+    this template uses and their close relatives; anything else is refused rather than dropped."""
+    unknown = set(rule) - _LIFECYCLE_KEYS
+    if unknown:
+        raise ValueError(
+            f"lifecycle rule {rule.get('Id')}: {', '.join(sorted(unknown))} not supported locally"
+        )
+    converted: dict[str, Any] = {
+        "ID": str(rule.get("Id") or "rule"),
+        "Status": str(rule["Status"]),
+        "Filter": {"Prefix": str(rule.get("Prefix") or "")},
+    }
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    noncurrent = rule.get("NoncurrentVersionExpiration") or {}
+    days = noncurrent.get("NoncurrentDays", rule.get("NoncurrentVersionExpirationInDays"))
+    if days is not None:
+        converted["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(days)}
+    if "AbortIncompleteMultipartUpload" in rule:
+        converted["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        }
+    return converted
+
+
+def _notification_configuration(declared: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's NotificationConfiguration (queues and topics) as the S3 API takes it."""
+    converted: dict[str, Any] = {}
+    for kind, target, api_kind, api_target in (
+        ("QueueConfigurations", "Queue", "QueueConfigurations", "QueueArn"),
+        ("TopicConfigurations", "Topic", "TopicConfigurations", "TopicArn"),
+    ):
+        entries = []
+        for entry in declared.get(kind) or []:
+            api_entry: dict[str, Any] = {api_target: str(entry[target]), "Events": [str(entry["Event"])]}
+            rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+            if rules:
+                api_entry["Filter"] = {
+                    "Key": {
+                        "FilterRules": [{"Name": str(r["Name"]), "Value": str(r["Value"])} for r in rules]
+                    }
+                }
+            entries.append(api_entry)
+        if entries:
+            converted[api_kind] = entries
+    return converted
+
+
 def create_secret(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
     """Ref is the secret's ARN (with the random suffix AWS adds). GenerateSecretString makes a
     random value here, with `secrets`, as Secrets Manager would; else SecretString is stored."""
@@ -355,6 +497,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": create_table,
     "AWS::Serverless::Api": create_api,
     "AWS::SQS::Queue": create_queue,
+    "AWS::S3::Bucket": create_bucket,  # after the queues its notifications send to
     "AWS::SNS::Topic": create_topic,
     "AWS::SNS::Subscription": create_subscription,
     "AWS::SecretsManager::Secret": create_secret,

@@ -646,5 +646,5 @@ def serve(gateway: Gateway, host: str, port: int) -> Server:
 
 
 def _loggable(path: str) -> str:
-    """An approval link's token is its approver's credential: it never goes into a log."""
-    return re.sub(r"^/approvals/[^/]+", "/approvals/{token}", path)
+    """A signed link's token is its holder's credential (approver, partner, supplier): never logged."""
+    return re.sub(r"^/(approvals|partner|supplier)/[^/]+", r"/\1/{token}", path)

@@ -6,8 +6,8 @@ $LOCAL_CLOUD_DIR):
 
     {"id", "at", "topic", "to", "subject", "body", "links", "attributes"}
 
-`to` is the message attribute `approver` when there is one, else the topic's name; `links` are
-the http(s) URLs in the body. The local API serves it, without a token:
+`to` is the message attribute `approver` (or `supplierEmail`) when there is one, else the topic's
+name; `links` are the http(s) URLs in the body. The local API serves it, without a token:
     GET    /_local/outbox        newest first: a page, or {"items": [...]} with Accept: application/json
     GET    /_local/outbox/{id}   one email (a page, or JSON likewise)
     DELETE /_local/outbox        empties it
@@ -60,7 +60,7 @@ def email_from_sns(envelope: dict[str, Any]) -> dict[str, Any]:
         "id": str(envelope.get("MessageId")),
         "at": str(envelope.get("Timestamp", "")),
         "topic": topic,
-        "to": attributes.get("approver") or topic,
+        "to": attributes.get("approver") or attributes.get("supplierEmail") or topic,
         "subject": envelope.get("Subject"),
         "body": body,
         "links": links(body),

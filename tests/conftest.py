@@ -29,6 +29,8 @@ os.environ.update(
     APPROVAL_STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:approval-test",
     APPROVAL_LINK_SECRET_ARN="approval-link-test",
     API_BASE_URL="https://api.example.com/test",
+    DOCUMENTS_BUCKET="documents-test",
+    SUPPLIER_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-suppliers-test",
 )
 LINK_SECRET = "test-link-secret-" + "x" * 40
 
@@ -56,7 +58,8 @@ class Reply:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto (running state machines) with what the template declares: the table from its own
-    properties, the topics, the approval state machine from its own ASL file, the link secret."""
+    properties, the topics, the approval state machine from its own ASL file, the link secret,
+    the versioned documents bucket."""
     import boto3
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -75,6 +78,11 @@ def aws() -> Iterator[None]:
             type="STANDARD",
         )
         boto3.client("secretsmanager").create_secret(Name="approval-link-test", SecretString=LINK_SECRET)
+        boto3.client("sns").create_topic(Name="po-suppliers-test")
+        boto3.client("s3").create_bucket(Bucket=os.environ["DOCUMENTS_BUCKET"])
+        boto3.client("s3").put_bucket_versioning(
+            Bucket=os.environ["DOCUMENTS_BUCKET"], VersioningConfiguration={"Status": "Enabled"}
+        )
         yield
 
 

@@ -6,13 +6,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import approval_service, po_service
+from purchasing import approval_service, pdf_service, po_service
 from purchasing.api.http import WRITERS, Api, IfMatch, LineId, PoId, caller, ok, po_response, version_from
 from purchasing.api.schemas import HistoryList, ReceiptRequest
 from purchasing.approval_service import RouteView
 from purchasing.domain.model import Line, PurchaseOrder
 from purchasing.domain.purchase_orders import find_line
 from purchasing.observability import logger, metrics, tracer
+from purchasing.pdf_service import PdfLink
 
 app = Api()
 CONFLICTS = (404, 409, 412)
@@ -65,6 +66,12 @@ def history(poId: PoId) -> HistoryList:
 def approval_route(poId: PoId) -> RouteView:
     """The levels and approvers this PO would go through if submitted now, and why."""
     return approval_service.route_of(caller(app), poId)
+
+
+@app.get("/pos/<poId>/pdf", responses=ok(200, PdfLink, 404, 409), tags=["Workflow"])
+def pdf(poId: PoId) -> PdfLink:
+    """A short-lived link to the PDF sent to the supplier (409 until the PO is ordered)."""
+    return pdf_service.latest_link(caller(app), poId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

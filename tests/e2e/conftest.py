@@ -11,10 +11,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -154,3 +154,19 @@ def po_body(lines: int = 2, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+T = TypeVar("T")
+EVENTUALLY_SECONDS = 30.0  # generous: it only matters when something never happens
+
+
+def eventually(probe: Callable[[], T | None], what: str, seconds: float = EVENTUALLY_SECONDS) -> T:
+    """The probe's first truthy answer, asked every 0.1 s; an AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds}s: {what}")
+        time.sleep(0.1)

@@ -3,26 +3,14 @@ the next level's email, and finally an approved PO."""
 
 from __future__ import annotations
 
-import time
 import urllib.parse
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Client, LocalCloud, po_body
+from tests.e2e.conftest import Client, LocalCloud, eventually, po_body
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, seconds: float = 20) -> T:
-    deadline = time.monotonic() + seconds
-    while (found := probe()) is None or found is False:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        time.sleep(0.1)
-    return found
 
 
 def email_to(outbox: Client, approver: str, po_id: str) -> dict[str, Any] | None:

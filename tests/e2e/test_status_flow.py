@@ -5,28 +5,13 @@ materializes arrive asynchronously, so each is awaited with a deadline."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Client, LocalCloud, po_body
+from tests.e2e.conftest import Client, LocalCloud, eventually, po_body
 
 pytestmark = pytest.mark.e2e
-
-DEADLINE_SECONDS = 15  # a stream hop takes about a second (the mapping's batching window)
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, seconds: float = DEADLINE_SECONDS) -> T:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        time.sleep(0.1)
 
 
 def listed_ids(client: Client, status: str) -> set[str]:

@@ -127,7 +127,13 @@ def test_literal_segments_win_over_parameters_and_parameters_over_greedy() -> No
 
 def test_routes_take_the_apis_default_authorizer_unless_they_say_none() -> None:
     public = {route.path for route in template.routes() if template.route_authorizer(route) is None}
-    assert public == {"/approvals/{token}"}  # approvers' links carry their own signed credential
+    # approvers', partners' and suppliers' links carry their own signed credential
+    assert public == {
+        "/approvals/{token}",
+        "/partner/{token}",
+        "/partner/{token}/uploads",
+        "/supplier/{token}",
+    }
     private = {template.route_authorizer(route) for route in template.routes() if route.path not in public}
     assert private == {"CognitoAuthorizer"}
 

@@ -361,3 +361,79 @@ def test_sample_event_carries_cognito_claims_as_strings(path: Path) -> None:
     claims = event["requestContext"]["authorizer"]["claims"]
     assert {"sub", "email", "custom:org_id", "cognito:groups"} <= set(claims)
     assert all(isinstance(value, str) and value for value in claims.values())
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+def _bucket() -> dict[str, Any]:
+    return template.resources("AWS::S3::Bucket")["DocumentsBucket"]
+
+
+def test_documents_bucket_blocks_every_kind_of_public_access() -> None:
+    block = _bucket()["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert _bucket()["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def test_documents_bucket_is_encrypted_versioned_and_retained() -> None:
+    bucket = template.load()["Resources"]["DocumentsBucket"]
+    (rule,) = _bucket()["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert _bucket()["VersioningConfiguration"]["Status"] == "Enabled"
+    assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_documents_bucket_refuses_requests_without_tls() -> None:
+    (policy,) = template.resources("AWS::S3::BucketPolicy").values()
+    assert policy["Bucket"] == {"Ref": "DocumentsBucket"}
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*" and statement["Action"] == "s3:*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(statement["Resource"]) == 2  # the bucket and every object in it
+
+
+def test_documents_bucket_expires_quarantine_and_incomplete_uploads() -> None:
+    rules = {rule["Id"]: rule for rule in _bucket()["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireQuarantine"]["Prefix"] == "quarantine/"
+    assert rules["ExpireQuarantine"]["ExpirationInDays"] <= 90
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
+
+
+def test_browsers_may_post_to_the_documents_bucket() -> None:
+    (rule,) = _bucket()["CorsConfiguration"]["CorsRules"]
+    assert "POST" in rule["AllowedMethods"]
+    assert "PUT" not in rule["AllowedMethods"] and "DELETE" not in rule["AllowedMethods"]
+
+
+def test_only_uploads_notify_the_ingest_queue_which_has_a_dead_letter_queue() -> None:
+    (notification,) = _bucket()["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Queue"] == {"Fn::GetAtt": ["DocumentUploadsQueue", "Arn"]}
+    (rule,) = notification["Filter"]["S3Key"]["Rules"]
+    assert rule == {"Name": "prefix", "Value": "uploads/"}  # never the PDFs or the quarantine
+    queues = template.resources("AWS::SQS::Queue")
+    redrive = queues["DocumentUploadsQueue"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DocumentUploadsDeadLetterQueue", "Arn"]}
+
+
+@pytest.mark.parametrize("function", ["DocumentIngestFunction", "PoPdfFunction"])
+def test_queue_consumers_report_partial_batch_failures(function: str) -> None:
+    (event,) = _functions()[function]["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = template.resources("AWS::SQS::Queue")[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    assert queue["VisibilityTimeout"] >= 6 * _functions()[function]["Timeout"]
+
+
+def test_only_the_ingest_function_may_delete_or_quarantine_uploads() -> None:
+    for owner, action in _all_allowed_actions():
+        if action.startswith("s3:Delete"):
+            assert owner == "DocumentIngestFunction", (owner, action)

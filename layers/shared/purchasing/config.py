@@ -17,6 +17,8 @@ class Settings(BaseModel):
     approval_state_machine_arn: str = ""
     approval_link_secret_arn: str = ""
     api_base_url: str = ""
+    documents_bucket: str = ""
+    supplier_topic_arn: str = ""
 
 
 @cache
@@ -29,4 +31,6 @@ def settings() -> Settings:
         approval_state_machine_arn=os.environ.get("APPROVAL_STATE_MACHINE_ARN", ""),
         approval_link_secret_arn=os.environ.get("APPROVAL_LINK_SECRET_ARN", ""),
         api_base_url=os.environ.get("API_BASE_URL", "").rstrip("/"),
+        documents_bucket=os.environ.get("DOCUMENTS_BUCKET", ""),
+        supplier_topic_arn=os.environ.get("SUPPLIER_TOPIC_ARN", ""),
     )

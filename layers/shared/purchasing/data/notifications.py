@@ -45,3 +45,18 @@ def publish_po_event(
             key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
         },
     )
+
+
+def publish_to_supplier(
+    *, org_id: str, po_id: str, po_number: str, supplier_email: str, subject: str, body: str
+) -> None:
+    """One email to a PO's supplier; subscriptions filter on `supplierEmail` (or org, PO)."""
+    attributes = {"orgId": org_id, "poId": po_id, "poNumber": po_number, "supplierEmail": supplier_email}
+    _sns().publish(
+        TopicArn=settings().supplier_topic_arn,
+        Subject=subject[:100],
+        Message=body,
+        MessageAttributes={
+            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
+        },
+    )

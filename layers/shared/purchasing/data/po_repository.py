@@ -31,10 +31,12 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from purchasing.config import settings
+from purchasing.data import documents_repository
 from purchasing.data.tables import (
     HEADER_SK,
     ApprovalItem,
     CounterItem,
+    DocumentItem,
     HistoryEventItem,
     PoHeaderItem,
     PoLineItem,
@@ -53,6 +55,7 @@ from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
     ApprovalStatus,
+    Document,
     HistoryEvent,
     Line,
     PoSummary,
@@ -88,9 +91,14 @@ def new_po_id() -> str:
 
 
 def next_po_number(org_id: str) -> str:
-    counter = CounterItem(pk=f"ORG#{org_id}", sk="COUNTER#PO")
+    return next_number(org_id, "PO")
+
+
+def next_number(org_id: str, prefix: str) -> str:
+    """The org's next number of a kind (PO-000001, SO-000001...), from its counter item."""
+    counter = CounterItem(pk=f"ORG#{org_id}", sk=f"COUNTER#{prefix}")
     counter.update(actions=[CounterItem.value.add(1)])
-    return f"PO-{int(counter.value):06d}"
+    return f"{prefix}-{int(counter.value):06d}"
 
 
 def get(org_id: str, po_id: str) -> PurchaseOrder | None:
@@ -104,6 +112,7 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
     lines: list[PoLineItem] = []
     requests: dict[str, ApprovalItem] = {}
     rounds: list[RoundItem] = []
+    docs: list[Document] = []
     for item in PoPartitionItem.query(po_pk(org_id, po_id)):
         if isinstance(item, PoHeaderItem):
             header = item
@@ -113,9 +122,12 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
             requests[item.sk] = item
         elif isinstance(item, RoundItem):
             rounds.append(item)
+        elif isinstance(item, DocumentItem):
+            docs.append(documents_repository.to_domain(item))
     if header is None:
         return None
     po = recompute(_to_domain(header, lines, list(requests.values()), rounds))
+    po.documents = docs
     return StoredPo(po=po, status=Status(header.status), subtotal=header.subtotal, requests=requests)
 
 
@@ -252,10 +264,10 @@ def list_summaries(
         scan_index_forward=False,
         limit=limit,
         page_size=limit,
-        last_evaluated_key=_decode_cursor(cursor, hash_attr, hash_key),
+        last_evaluated_key=decode_cursor(cursor, hash_attr, hash_key),
     )
     summaries = [_to_summary(item) for item in result]
-    return summaries, _encode_cursor(result.last_evaluated_key)
+    return summaries, encode_cursor(result.last_evaluated_key)
 
 
 # --- transactions ------------------------------------------------------------------------------
@@ -328,14 +340,14 @@ def _commit(org_id: str, after: PurchaseOrder, first: list[Op], rest: list[Op]) 
 
 
 @cache
-def _connection() -> Connection:
+def connection() -> Connection:
     """One connection (one botocore client) per process: building one costs tens of ms."""
     return Connection(region=settings().region)
 
 
 def _transact(ops: Sequence[Op], *, number: str) -> None:
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             for op in ops:
                 if op.kind == "put":
                     transaction.save(op.item, condition=op.condition)
@@ -346,7 +358,7 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
                 else:
                     transaction.condition_check(type(op.item), op.item.pk, op.item.sk, condition=op.condition)  # type: ignore[attr-defined]
     except TransactWriteError as error:
-        failed = _failed_items(ops, error)
+        failed = failed_items(ops, error)
         if any(isinstance(item, PoNumberItem) for item in failed):
             raise DuplicatePoNumber(
                 f"PO number {number} is already used in this organization", field="number"
@@ -356,7 +368,7 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
         raise
 
 
-def _failed_items(ops: Sequence[Op], error: TransactWriteError) -> list[Model]:
+def failed_items(ops: Sequence[Op], error: TransactWriteError) -> list[Model]:
     """pynamodb sends checks, deletes, puts, then updates; the reasons come back in that order."""
     order = {"check": 0, "delete": 1, "put": 2, "update": 3}
     sent = [op.item for op in sorted(ops, key=lambda op: order[op.kind])]
@@ -590,13 +602,13 @@ def _to_summary(item: PoHeaderItem) -> PoSummary:
 # --- cursors -----------------------------------------------------------------------------------
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:
         return None
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[str, Any] | None:
     """A cursor is only good for the query it came from: same index, same org, same filter."""
     if cursor is None:
         return None

@@ -295,3 +295,160 @@ class LotItem(PartsPartitionItem, discriminator="LOT"):
     on_order = DecimalAttribute(attr_name="onOrderQuantity")
     in_stock = DecimalAttribute(attr_name="inStockQuantity")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+# --- documents, customer orders, blanket POs, purchase templates -------------------------------
+#
+# | item                        | PK                         | SK              |
+# |-----------------------------|----------------------------|-----------------|
+# | document of a PO            | ORG#o#PO#p                 | DOC#<docId>     |
+# | the PO's generated PDF      | ORG#o#PO#p                 | PDF             |
+# | customer order              | ORG#o#ORDER#<orderId>      | ORDER           |
+# | document of an order        | ORG#o#ORDER#<orderId>      | DOC#<docId>     |
+# | blanket PO                  | ORG#o#BLANKET#<id>         | BLANKET         |
+# | document of a blanket PO    | ORG#o#BLANKET#<id>         | DOC#<docId>     |
+# | an order drawing on it      | ORG#o#BLANKET#<id>         | USE#<orderId>   |
+# | order number reservation    | ORG#o#ORDERNUMBER#<NUMBER> | ORDERNUMBER     |
+# | purchase template           | ORG#o#TEMPLATE#<id>        | TEMPLATE        |
+# | its lines                   | ORG#o#TEMPLATE#<id>        | TLINE#00001     |
+#
+# Each lives in its owner's partition, so one Query reads an owner with its documents. Orders,
+# blanket POs and templates are listed per org through ByUpdated (GSI3PK ORG#o#ORDERS, ...).
+# Every model below is a PoPartitionItem, so a Query on the base model returns each as its type.
+
+
+def owner_pk(org_id: str, kind: str, owner_id: str) -> str:
+    """The partition of a document's owner (kind: po, order or blanket)."""
+    return f"ORG#{org_id}#{kind.upper()}#{owner_id}"
+
+
+def doc_sk(document_id: str) -> str:
+    return f"DOC#{document_id}"
+
+
+def org_list_key(org_id: str, what: str) -> str:
+    """GSI3PK of an org's orders, blanket POs or templates (what: ORDERS, BLANKETS, TEMPLATES)."""
+    return f"ORG#{org_id}#{what}"
+
+
+class DocumentItem(PoPartitionItem, discriminator="DOC"):
+    document_id = UnicodeAttribute(attr_name="documentId")
+    owner_kind = UnicodeAttribute(attr_name="ownerKind")
+    owner_id = UnicodeAttribute(attr_name="ownerId")
+    file_name = UnicodeAttribute(attr_name="fileName")
+    content_type = UnicodeAttribute(attr_name="contentType")
+    size = NumberAttribute()  # as declared; the ingest checks what arrived against it
+    s3_key = UnicodeAttribute(attr_name="s3Key")
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="BUYER")
+    uploaded_by = UnicodeAttribute(attr_name="uploadedBy")
+    po_number = UnicodeAttribute(attr_name="poNumber", null=True)
+    version_id = UnicodeAttribute(attr_name="versionId", null=True)  # the S3 version accepted
+    received_size = NumberAttribute(attr_name="receivedSize", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    expiration = NumberAttribute(null=True)  # TTL: a PENDING document nobody uploaded goes away
+
+
+class PdfItem(PoPartitionItem, discriminator="PDF"):
+    """The PDF sent to the supplier for what was ordered (one per distinct set of ordered lines)."""
+
+    fingerprint = UnicodeAttribute()
+    s3_key = UnicodeAttribute(attr_name="s3Key")
+    number = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    notified_at = UnicodeAttribute(attr_name="notifiedAt", null=True)
+    # Until when (epoch seconds) one delivery holds the right to notify the supplier of it.
+    claimed_until = NumberAttribute(attr_name="claimedUntil", null=True)
+
+
+class OrderItem(PoPartitionItem, discriminator="ORDER"):
+    order_id = UnicodeAttribute(attr_name="orderId")
+    number = UnicodeAttribute()
+    customer_name = UnicodeAttribute(attr_name="customerName")
+    customer_email = UnicodeAttribute(attr_name="customerEmail", null=True)
+    description = UnicodeAttribute(null=True)
+    amount = DecimalAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    customer_po = JSONAttribute(attr_name="customerPo", null=True)
+    version = NumberAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    invoiced_at = UnicodeAttribute(attr_name="invoicedAt", null=True)
+    # Partner uploads already made the customer PO: a redelivered one is not applied twice.
+    partner_documents = UnicodeSetAttribute(attr_name="partnerDocuments", null=True)
+    gsi1pk = UnicodeAttribute(attr_name="GSI1PK", null=True)
+    gsi1sk = UnicodeAttribute(attr_name="GSI1SK", null=True)
+    by_status = ByStatus()
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK", null=True)
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK", null=True)
+
+    by_updated = ByUpdated()
+
+
+class BlanketPoItem(PoPartitionItem, discriminator="BLANKET"):
+    blanket_po_id = UnicodeAttribute(attr_name="blanketPoId")
+    po_number = UnicodeAttribute(attr_name="poNumber")
+    customer_name = UnicodeAttribute(attr_name="customerName")
+    customer_email = UnicodeAttribute(attr_name="customerEmail", null=True)
+    currency = UnicodeAttribute()
+    cap = DecimalAttribute(null=True)  # the most all orders together may draw; none: no cap
+    consumed = DecimalAttribute()  # what the orders drawing on it add up to
+    end_date = UnicodeAttribute(attr_name="endDate", null=True)  # last day it may be used
+    document_id = UnicodeAttribute(attr_name="documentId", null=True)
+    document_at = UnicodeAttribute(attr_name="documentAt", null=True)  # when that document was created
+    version = NumberAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK", null=True)
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK", null=True)
+
+    by_updated = ByUpdated()
+
+
+class OrderNumberItem(Model):
+    """Reserves an order number in an org (PK ORG#o#ORDERNUMBER#<NUMBER>), as PoNumberItem does."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK", default="ORDERNUMBER")
+    order_id = UnicodeAttribute(attr_name="orderId")
+
+    @staticmethod
+    def key(org_id: str, number: str) -> str:
+        return f"ORG#{org_id}#ORDERNUMBER#{number.upper()}"
+
+
+class BlanketUseItem(PoPartitionItem, discriminator="USE"):
+    order_id = UnicodeAttribute(attr_name="orderId")
+    order_number = UnicodeAttribute(attr_name="orderNumber")
+    amount = DecimalAttribute()
+    at = UnicodeAttribute()
+
+
+class TemplateItem(PoPartitionItem, discriminator="TEMPLATE"):
+    template_id = UnicodeAttribute(attr_name="templateId")
+    name = UnicodeAttribute()
+    supplier_name = UnicodeAttribute(attr_name="supplierName", null=True)
+    supplier_email = UnicodeAttribute(attr_name="supplierEmail", null=True)
+    currency = UnicodeAttribute()
+    line_count = NumberAttribute(attr_name="lineCount")
+    custom_attributes = JSONAttribute(attr_name="customAttributes", null=True)
+    source_po_id = UnicodeAttribute(attr_name="sourcePoId", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK", null=True)
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK", null=True)
+
+    by_updated = ByUpdated()
+
+
+class TemplateLineItem(PoPartitionItem, discriminator="TEMPLATE_LINE"):
+    line_no = NumberAttribute(attr_name="lineNo")
+    line = JSONAttribute()  # the line as a CreateLineRequest takes it (camelCase JSON)

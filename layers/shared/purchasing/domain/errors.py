@@ -38,6 +38,19 @@ class ConcurrentUpdate(DomainError):
     status, title, type = 409, "Concurrent update", "concurrent-update"
 
 
+class NotReady(DomainError):
+    """The thing exists but is not in a state that allows this yet (a document still pending)."""
+
+    status, title, type = 409, "Not ready", "not-ready"
+
+
+class StateConflict(DomainError):
+    """Refused in the resource's current status (an order not yet processing, a blanket PO
+    past its end date or cap)."""
+
+    status, title, type = 409, "Conflict with the current state", "state-conflict"
+
+
 class VersionMismatch(DomainError):
     status, title, type = 412, "Version mismatch", "version-mismatch"
 

@@ -208,6 +208,22 @@ class ApprovalRound(CamelModel):
     applied: bool = False
 
 
+class Document(CamelModel):
+    """A document attached, or being attached, to a PO, an order or a blanket PO."""
+
+    id: str
+    file_name: str
+    content_type: str
+    size: int
+    status: str  # purchasing.domain.documents.DocumentStatus
+    reason: str | None = None  # why it was rejected
+    source: str = "BUYER"  # BUYER, PARTNER or SYSTEM (a generated PDF)
+    uploaded_by: str
+    po_number: str | None = None  # a partner's upload names the customer PO it carries
+    created_at: str
+    updated_at: str
+
+
 class PurchaseOrder(CamelModel):
     id: str
     number: str
@@ -226,7 +242,7 @@ class PurchaseOrder(CamelModel):
     approval_rounds: list[ApprovalRound] = []
     current_round: int = 0
     approved_subtotal: Amount | None = None
-    documents: list[dict[str, Any]] = []
+    documents: list[Document] = []
 
     def round(self, number: int) -> ApprovalRound | None:
         return next((item for item in self.approval_rounds if item.round == number), None)

@@ -1,0 +1,149 @@
+"""Customer orders, their customer POs, blanket POs, invoices and partner links over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import order_service
+from purchasing.api.http import WRITERS, Api, IfMatch, _url, caller, ok, version_from
+from purchasing.api.order_schemas import (
+    BlanketPoList,
+    CreateBlanketPoRequest,
+    CreateOrderRequest,
+    CreatePartnerLinkRequest,
+    OrderList,
+    PartnerLink,
+    SetPoRequest,
+    UpdateOrderRequest,
+)
+from purchasing.api.upload_schemas import UploadDocumentRequest
+from purchasing.config import settings
+from purchasing.document_service import DownloadLink, Upload
+from purchasing.domain.blanket_pos import BlanketPo
+from purchasing.domain.orders import Invoice, Order, OrderStatus
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+_ID = r"^[0-9a-f]{32}$"
+OrderId = Annotated[str, Path(pattern=_ID, description="the order's id")]
+BlanketPoId = Annotated[str, Path(pattern=_ID, description="the blanket PO's id")]
+DocumentId = Annotated[str, Path(pattern=_ID, description="the document's id")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=2048)]
+CHANGES = (404, 409, 412)
+
+
+@app.post("/orders", responses=ok(201, Order, 409), tags=["Orders"], summary="Create an order (a QUOTE)")
+def create_order(body: CreateOrderRequest) -> Response[Order]:
+    order = order_service.create(caller(app, *WRITERS), body)
+    return _order(201, order, location=f"/orders/{order.id}")
+
+
+@app.get("/orders", responses=ok(200, OrderList), tags=["Orders"], summary="List orders, newest first")
+def list_orders(
+    status: Annotated[OrderStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
+) -> OrderList:
+    items, next_cursor = order_service.list_orders(caller(app), status=status, limit=limit, cursor=cursor)
+    return OrderList(items=items, next_cursor=next_cursor)
+
+
+@app.get("/orders/<orderId>", responses=ok(200, Order, 404), tags=["Orders"], summary="An order")
+def get_order(orderId: OrderId) -> Response[Order]:
+    return _order(200, order_service.get(caller(app), orderId))
+
+
+@app.patch("/orders/<orderId>", responses=ok(200, Order, *CHANGES), tags=["Orders"], summary="Edit, move on")
+def update_order(orderId: OrderId, body: UpdateOrderRequest, if_match: IfMatch = None) -> Response[Order]:
+    return _order(200, order_service.update(caller(app, *WRITERS), orderId, body, version_from(if_match)))
+
+
+@app.put("/orders/<orderId>/po", responses=ok(200, Order, *CHANGES), tags=["Orders"], summary="Customer PO")
+def set_po(orderId: OrderId, body: SetPoRequest, if_match: IfMatch = None) -> Response[Order]:
+    """Attach the customer's PO (number only, full upload or blanket PO) once PROCESSING."""
+    return _order(200, order_service.set_po(caller(app, *WRITERS), orderId, body, version_from(if_match)))
+
+
+@app.post("/orders/<orderId>/documents", responses=ok(201, Upload, 404), tags=["Orders"])
+def request_order_upload(orderId: OrderId, body: UploadDocumentRequest) -> Response[Upload]:
+    """A presigned POST for an order document; it is PENDING until checked."""
+    return _created(order_service.request_upload(caller(app, *WRITERS), orderId, body))
+
+
+@app.get(
+    "/orders/<orderId>/documents/<documentId>", responses=ok(200, DownloadLink, 404, 409), tags=["Orders"]
+)
+def get_order_document(orderId: OrderId, documentId: DocumentId) -> DownloadLink:
+    """A short-lived download link to an accepted document of the order."""
+    return order_service.document_link(caller(app), orderId, documentId)
+
+
+@app.post("/orders/<orderId>/partner-links", responses=ok(201, PartnerLink, 404, 409), tags=["Partners"])
+def create_partner_link(
+    orderId: OrderId, body: Annotated[CreatePartnerLinkRequest | None, Body()] = None
+) -> Response[PartnerLink]:
+    """A signed link to the page where the customer uploads its PO for this order."""
+    days = (body or CreatePartnerLinkRequest()).expires_in_days
+    token, expires_at = order_service.create_partner_link(caller(app, *WRITERS), orderId, days)
+    return _created(PartnerLink(url=_public_url(f"/partner/{token}"), token=token, expires_at=expires_at))
+
+
+@app.get("/orders/<orderId>/invoice", responses=ok(200, Invoice, 404, 409), tags=["Orders"])
+def get_invoice(orderId: OrderId) -> Invoice:
+    """The invoice (a draft until INVOICED) with the customer PO number, mode and document link."""
+    return order_service.invoice(caller(app), orderId)
+
+
+@app.post("/blanket-pos", responses=ok(201, BlanketPo), tags=["Blanket POs"], summary="Create a blanket PO")
+def create_blanket_po(body: CreateBlanketPoRequest) -> Response[BlanketPo]:
+    blanket = order_service.create_blanket(caller(app, *WRITERS), body)
+    return _created(blanket, location=f"/blanket-pos/{blanket.id}")
+
+
+@app.get("/blanket-pos", responses=ok(200, BlanketPoList), tags=["Blanket POs"], summary="List blanket POs")
+def list_blanket_pos(limit: Limit = 25, cursor: Cursor = None) -> BlanketPoList:
+    items, next_cursor = order_service.list_blankets(caller(app), limit=limit, cursor=cursor)
+    return BlanketPoList(items=items, next_cursor=next_cursor)
+
+
+@app.get("/blanket-pos/<blanketPoId>", responses=ok(200, BlanketPo, 404), tags=["Blanket POs"])
+def get_blanket_po(blanketPoId: BlanketPoId) -> BlanketPo:
+    """A blanket PO: consumed, remaining, the orders drawing on it, its documents."""
+    return order_service.get_blanket(caller(app), blanketPoId)
+
+
+@app.post("/blanket-pos/<blanketPoId>/documents", responses=ok(201, Upload, 404), tags=["Blanket POs"])
+def request_blanket_po_upload(blanketPoId: BlanketPoId, body: UploadDocumentRequest) -> Response[Upload]:
+    """A presigned POST for the blanket PO's document; it becomes the blanket's once checked."""
+    return _created(order_service.request_blanket_upload(caller(app, *WRITERS), blanketPoId, body))
+
+
+def _order(status: int, order: Order, *, location: str | None = None) -> Response[Order]:
+    headers = {"ETag": f'"{order.version}"'} | ({"Location": _url(app, location)} if location else {})
+    return Response(status_code=status, body=order, headers=headers, content_type="application/json")
+
+
+def _created(body: Any, *, location: str | None = None) -> Response[Any]:
+    headers = {"Location": _url(app, location)} if location else None
+    return Response(status_code=201, body=body, headers=headers, content_type="application/json")
+
+
+def _public_url(path: str) -> str:
+    """An absolute URL of this API as the client reached it (API Gateway, custom domain, local)."""
+    event = app.current_event
+    domain = event.request_context.domain_name
+    if not domain:
+        return settings().api_base_url + path
+    scheme = str(event.headers.get("x-forwarded-proto") or "https").split(",")[0].strip().lower()
+    return f"{scheme if scheme in ('http', 'https') else 'https'}://{domain}{_url(app, path)}"
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,70 @@
+"""The link in a supplier's email: no login, the signed link is the credential.
+
+GET redirects to a short-lived presigned download of the PO's PDF. A forged link is a 403, an
+expired one a 410, a PDF no longer kept a 404, each with a page saying so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import pdf_service
+from purchasing.api import pages
+from purchasing.api.http import Api
+from purchasing.api.problems import problem_responses
+from purchasing.domain.errors import NotFound
+from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+PROBLEMS = problem_responses(404)  # a token that cannot be one: a problem+json 404
+PAGES: dict[int, OpenAPIResponse] = {
+    **PROBLEMS,
+    302: {"description": "To a short-lived download of the PDF (Location)"},
+    403: {"description": "Forged link", "content": HTML},
+    404: {
+        "description": "The PDF is no longer available (a page), or no such link",
+        "content": {**PROBLEMS[404]["content"], **HTML},
+    },
+    410: {"description": "Expired link", "content": HTML},
+}
+
+
+@app.get("/supplier/<token>", responses=PAGES, tags=["Suppliers"])
+def download(token: Token) -> Response[str]:
+    url = pdf_service.supplier_download(token)
+    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+
+
+@app.exception_handler(LinkForged)
+def _forged(_: LinkForged) -> Response[str]:
+    return _html(403, pages.problem("This link is not valid", "It was not issued by us or it was altered."))
+
+
+@app.exception_handler(LinkExpired)
+def _expired(_: LinkExpired) -> Response[str]:
+    return _html(410, pages.problem("This link has expired", "Ask the buyer for a new copy of the order."))
+
+
+@app.exception_handler(NotFound)
+def _gone(error: NotFound) -> Response[str]:
+    return _html(404, pages.problem("Not available", error.detail))
+
+
+def _html(status: int, body: str) -> Response[str]:
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,70 @@
+"""Purchase templates over HTTP: keep a common order, list them, place one again as a DRAFT PO."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import template_service
+from purchasing.api.http import WRITERS, Api, caller, ok, po_response
+from purchasing.api.template_schemas import (
+    HEX32,
+    CreatePoFromTemplateRequest,
+    CreateTemplateRequest,
+    TemplateList,
+)
+from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
+from purchasing.domain.model import PurchaseOrder
+from purchasing.domain.templates import PurchaseTemplate
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]
+IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128)]
+
+
+@app.post("/templates", responses=ok(201, PurchaseTemplate, 404), tags=["Templates"])
+def create_template(body: CreateTemplateRequest) -> Response[PurchaseTemplate]:
+    """From scratch, or from an existing PO (`fromPoId`): its supplier, currency and lines."""
+    template = template_service.create(caller(app, *WRITERS), body)
+    headers = {"Location": f"/templates/{template.id}"}
+    return Response(status_code=201, body=template, headers=headers, content_type="application/json")
+
+
+@app.get("/templates", responses=ok(200, TemplateList), tags=["Templates"])
+def list_templates(
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+) -> TemplateList:
+    """Newest first."""
+    items, next_cursor = template_service.list_summaries(caller(app), limit=limit, cursor=cursor)
+    return TemplateList(items=items, next_cursor=next_cursor)
+
+
+@app.get("/templates/<templateId>", responses=ok(200, PurchaseTemplate, 404), tags=["Templates"])
+def get_template(templateId: TemplateId) -> PurchaseTemplate:
+    return template_service.get(caller(app), templateId)
+
+
+@app.post("/templates/<templateId>/pos", responses=ok(201, PurchaseOrder, 404, 409), tags=["Templates"])
+def create_po(
+    templateId: TemplateId,
+    body: Annotated[CreatePoFromTemplateRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[PurchaseOrder]:
+    """A new DRAFT PO with copies of the template's lines (a supplier is needed if it has none)."""
+    request = body or CreatePoFromTemplateRequest()
+    po = template_service.create_po(caller(app, *WRITERS), templateId, request, idempotency_key)
+    return po_response(app, 201, po, location=f"/pos/{po.id}")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,26 @@
+"""What a client declares before an upload, as the API validates it (every documents route uses it;
+a partner's upload adds its PO number)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt, StringConstraints
+
+from purchasing.document_service import UploadRequest
+
+# A display name only (the S3 key is server-chosen): no path separators, no control characters.
+FileName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f\x7f-\x9f]+$"
+    ),
+]
+# documents.CONTENT_TYPES, spelled out for the schema (a unit test keeps the two equal).
+ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
+
+
+class UploadDocumentRequest(UploadRequest):
+    file_name: FileName = Field(description="the file's name as the user knows it; no / or \\")
+    content_type: ContentType = Field(description="the file's type; its content is checked on arrival")
+    size: StrictInt = Field(ge=1, description="bytes; more than 10 MiB is refused with 413")

@@ -1,0 +1,143 @@
+"""Purchase templates in the table: the header (SK TEMPLATE) and its lines (SK TLINE#00001, never
+LINE#: the status stream listens to LINE# items) in the template's own partition.
+
+- Reading a template with all its lines is one Query on its partition.
+- Listing is a Query on ByUpdated (GSI3PK ORG#o#TEMPLATES), newest first, with an opaque cursor.
+- Creating writes the lines in transactions of at most 100 items, the header last: until the
+  header exists the template does not, and a failure part way removes the lines written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from purchasing.data import po_repository  # its cursors and connection: one way to do each
+from purchasing.data.tables import PoPartitionItem, TemplateItem, TemplateLineItem, org_list_key
+from purchasing.domain.model import Supplier
+from purchasing.domain.templates import PurchaseTemplate, TemplateLine, TemplateSummary
+
+TRANSACTION_LIMIT = 100
+HEADER_SK = "TEMPLATE"
+LIST = "TEMPLATES"
+
+
+def template_pk(org_id: str, template_id: str) -> str:
+    return f"ORG#{org_id}#TEMPLATE#{template_id}"
+
+
+def tline_sk(line_no: int) -> str:
+    return f"TLINE#{line_no:05d}"
+
+
+def new_template_id() -> str:
+    return uuid.uuid4().hex
+
+
+def create(org_id: str, template: PurchaseTemplate) -> None:
+    lines: list[Model] = [_line_item(org_id, template.id, line) for line in template.lines]
+    split = max(0, len(lines) + 1 - TRANSACTION_LIMIT)  # the last transaction: the rest and the header
+    head, last = lines[:split], lines[split:]
+    chunks = [head[start : start + TRANSACTION_LIMIT] for start in range(0, len(head), TRANSACTION_LIMIT)]
+    chunks.append([*last, _header_item(org_id, template)])
+    written: list[Model] = []
+    try:
+        for chunk in chunks:
+            _transact(chunk)
+            written.extend(chunk)
+    except Exception:
+        _delete_quietly(written)
+        raise
+
+
+def get(org_id: str, template_id: str) -> PurchaseTemplate | None:
+    header: TemplateItem | None = None
+    lines: list[TemplateLine] = []
+    for item in PoPartitionItem.query(template_pk(org_id, template_id)):
+        if isinstance(item, TemplateItem):
+            header = item
+        elif isinstance(item, TemplateLineItem):
+            lines.append(TemplateLine.model_validate({**item.line, "lineNo": int(item.line_no)}))
+    if header is None:
+        return None
+    summary = _to_summary(header)
+    return PurchaseTemplate(**dict(summary), lines=sorted(lines, key=lambda line: line.line_no))
+
+
+def list_summaries(
+    org_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[TemplateSummary], str | None]:
+    hash_key = org_list_key(org_id, LIST)
+    result = TemplateItem.by_updated.query(
+        hash_key,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=po_repository.decode_cursor(cursor, "GSI3PK", hash_key),
+    )
+    items = [_to_summary(item) for item in result]
+    return items, po_repository.encode_cursor(result.last_evaluated_key)
+
+
+def _transact(items: Sequence[Model]) -> None:
+    with TransactWrite(connection=po_repository.connection()) as transaction:
+        for item in items:
+            condition = type(item).sk.does_not_exist()  # type: ignore[attr-defined]
+            transaction.save(item, condition=condition)
+
+
+def _delete_quietly(items: Sequence[Model]) -> None:
+    if items:
+        with TemplateLineItem.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+
+
+def _header_item(org_id: str, template: PurchaseTemplate) -> TemplateItem:
+    return TemplateItem(
+        template_pk(org_id, template.id),
+        HEADER_SK,
+        template_id=template.id,
+        name=template.name,
+        supplier_name=template.supplier.name if template.supplier else None,
+        supplier_email=str(template.supplier.email) if template.supplier else None,
+        currency=template.currency,
+        line_count=len(template.lines),
+        custom_attributes=template.custom_attributes,
+        source_po_id=template.source_po_id,
+        created_at=template.created_at,
+        created_by=template.created_by,
+        gsi3pk=org_list_key(org_id, LIST),
+        gsi3sk=f"{template.created_at}#{template.id}",
+    )
+
+
+def _line_item(org_id: str, template_id: str, line: TemplateLine) -> TemplateLineItem:
+    return TemplateLineItem(
+        template_pk(org_id, template_id),
+        tline_sk(line.line_no),
+        line_no=line.line_no,
+        line=line.model_dump(mode="json", by_alias=True, exclude={"line_no"}),
+    )
+
+
+def _to_summary(item: TemplateItem) -> TemplateSummary:
+    supplier = (
+        Supplier(name=item.supplier_name, email=item.supplier_email)
+        if item.supplier_name and item.supplier_email
+        else None
+    )
+    return TemplateSummary(
+        id=item.template_id,
+        name=item.name,
+        supplier=supplier,
+        currency=item.currency,
+        line_count=int(item.line_count),
+        custom_attributes=item.custom_attributes or {},
+        source_po_id=item.source_po_id,
+        created_at=item.created_at,
+        created_by=item.created_by,
+    )

@@ -1,0 +1,237 @@
+"""The PDF of a PO as its supplier gets it, and the fingerprint of what was ordered.
+
+Pure: a PurchaseOrder in, PDF bytes out (fpdf2, pure Python); nothing here touches AWS.
+
+Text is set in DejaVu Sans Condensed, shipped beside this package in `purchasing/fonts/` (the
+Bitstream Vera / Arev license there: free to embed and redistribute) and embedded as a subset, so
+Latin, Greek, Cyrillic and most symbols print as the client typed them. fpdf2's core fonts
+cannot: they are Latin-1 only. A character the font has no glyph for (CJK, most emoji) prints
+as its compatibility decomposition when the font has that (a full-width "Ａ" as "A"), else as
+"?"; control and format characters are dropped. Whatever a client wrote, rendering never fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Container, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.enums import TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from purchasing.domain.model import Line, PurchaseOrder, Status, format_decimal, format_quantity, round_money
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+REGULAR = FONTS / "DejaVuSansCondensed.ttf"
+BOLD = FONTS / "DejaVuSansCondensed-Bold.ttf"
+FAMILY = "DejaVuCondensed"
+ORDERED = (Status.ORDERED, Status.RECEIVED)
+REPLACEMENT = "?"
+
+# Column widths in mm on A4 with 15 mm margins (180 mm in all).
+COLUMNS = (("Line", 12, "RIGHT"), ("Description", 86, "LEFT"), ("Quantity", 22, "RIGHT"),
+           ("Unit cost", 28, "RIGHT"), ("Amount", 32, "RIGHT"))  # fmt: skip
+
+
+def ordered_lines(po: PurchaseOrder) -> list[Line]:
+    """The lines the supplier was asked for: ordered, or already received."""
+    return [line for line in po.lines if line.status in ORDERED]
+
+
+def fingerprint(po: PurchaseOrder) -> str:
+    """What was ordered, as 32 hex digits: the same for a redelivered event, different once a
+    revision is ordered again. Only what the PDF tells the supplier counts (not eta, paid...)."""
+    what = {
+        "number": po.number,
+        "supplier": [po.supplier.name, str(po.supplier.email)],
+        "currency": po.currency,
+        "lines": [
+            [
+                line.id,
+                line.part_id,
+                line.description,
+                format_quantity(line.quantity),
+                format_quantity(line.unit_cost),  # 1.5 and 1.50 are the same price
+                line.quality_clauses,
+                line.term_requirements,
+            ]
+            for line in ordered_lines(po)
+        ],
+    }
+    canonical = json.dumps(what, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def amount(line: Line, currency: str) -> Decimal:
+    return round_money(line.quantity * line.unit_cost, currency)
+
+
+def money(value: Decimal) -> str:
+    """12345.5 -> "12,345.50" (as printed on the PDF)."""
+    return f"{Decimal(format_decimal(value)):,f}"
+
+
+def render(po: PurchaseOrder, *, buyer: str, issued_at: datetime) -> bytes:
+    """The PO's ordered lines as a PDF: header, a table whose headings repeat on every page,
+    the subtotal, then each line's quality clauses and term requirements."""
+    lines = ordered_lines(po)
+    pdf = _Pdf(po.number)
+    pdf.set_creation_date(issued_at)
+    pdf.set_title(f"Purchase order {po.number}")
+    pdf.set_author(buyer)
+    pdf.add_page()
+    _heading(pdf, po, buyer, issued_at)
+    _table(pdf, po, lines)
+    total = round_money(sum((amount(line, po.currency) for line in lines), Decimal(0)), po.currency)
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(0, 8, pdf.clean(f"Subtotal ({po.currency}): {money(total)}"), align="R")
+    pdf.ln(10)
+    _clauses(pdf, lines)
+    pdf.set_font(FAMILY, "", 8)
+    pdf.multi_cell(0, 4, pdf.clean(f"Please quote {po.number} on every delivery note and invoice."))
+    return bytes(pdf.output())
+
+
+class _Pdf(FPDF):
+    """A4 with the PO number and page count in every page's header and footer."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(format="A4")
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=15)
+        self.add_font(FAMILY, "", str(REGULAR))
+        self.add_font(FAMILY, "B", str(BOLD))
+        self.glyphs = _glyphs()
+        self.number = self.clean(number)
+
+    def clean(self, value: str) -> str:
+        return printable(value, self.glyphs)
+
+    def header(self) -> None:
+        self.set_font(FAMILY, "", 8)
+        self.cell(120, 5, f"Purchase order {self.number}", align="L")
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+
+def _heading(pdf: _Pdf, po: PurchaseOrder, buyer: str, issued_at: datetime) -> None:
+    pdf.set_font(FAMILY, "B", 16)
+    pdf.cell(0, 10, f"Purchase order {pdf.number}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    fields = (
+        ("Buyer", buyer),
+        ("Date", issued_at.date().isoformat()),
+        ("Supplier", po.supplier.name),
+        ("Supplier email", str(po.supplier.email)),
+        ("Currency", po.currency),
+    )
+    for label, value in fields:
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.cell(32, 5, label)
+        pdf.set_font(FAMILY, "", 9)
+        pdf.multi_cell(0, 5, pdf.clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+
+
+def _table(pdf: _Pdf, po: PurchaseOrder, lines: Sequence[Line]) -> None:
+    pdf.set_font(FAMILY, "", 9)
+    with pdf.table(
+        col_widths=[width for _, width, _ in COLUMNS],
+        text_align=[align for _, _, align in COLUMNS],
+        headings_style=FontFace(family=FAMILY, emphasis="BOLD"),
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        repeat_headings=1,
+        line_height=4.5,
+        padding=1,
+    ) as table:
+        table.row([name if name != "Amount" else f"Amount ({po.currency})" for name, _, _ in COLUMNS])
+        for line in lines:
+            table.row(
+                [
+                    str(line.line_no),
+                    pdf.clean(line.description),
+                    format_quantity(line.quantity),
+                    money(line.unit_cost),
+                    money(amount(line, po.currency)),
+                ]
+            )
+    pdf.ln(2)
+
+
+def _clauses(pdf: _Pdf, lines: Sequence[Line]) -> None:
+    """Clauses can be long (50 of 500 characters a line): they flow below the table, not in it."""
+    with_terms = [line for line in lines if line.quality_clauses or line.term_requirements]
+    if not with_terms:
+        return
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.cell(0, 8, "Quality clauses and term requirements", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in with_terms:
+        pdf.set_font(FAMILY, "B", 9)
+        title = f"Line {line.line_no}: {line.description[:120]}"
+        pdf.multi_cell(0, 5, pdf.clean(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FAMILY, "", 9)
+        for kind, texts in (("Quality", line.quality_clauses), ("Terms", line.term_requirements)):
+            for text in texts:
+                pdf.multi_cell(0, 4.5, pdf.clean(f"- {kind}: {text}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+
+
+def supplier_message(po: PurchaseOrder, *, buyer: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    """The supplier's email (subject, plain text body) with the link to the PDF."""
+    lines = ordered_lines(po)
+    total = round_money(sum((amount(line, po.currency) for line in lines), Decimal(0)), po.currency)
+    count = f"{len(lines)} line{'s' * (len(lines) != 1)}"
+    body = "\n".join(
+        [
+            f"Hello {po.supplier.name},",
+            "",
+            f"{buyer} has placed purchase order {po.number} with you: {count}, "
+            f"subtotal {money(total)} {po.currency}.",
+            "",
+            "Download the purchase order (PDF):",
+            link,
+            "",
+            f"The link works until {expires_at.strftime('%Y-%m-%d')}. "
+            f"Please quote {po.number} on every delivery note and invoice.",
+        ]
+    )
+    return f"Purchase order {po.number}", body
+
+
+# --- text the font can print -------------------------------------------------------------------
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """The code points both shipped fonts have a glyph for."""
+    regular, bold = (set(TTFont(str(path), lazy=True).getBestCmap()) for path in (REGULAR, BOLD))
+    return frozenset(regular & bold)
+
+
+def printable(text: str, glyphs: Container[int]) -> str:
+    """The text with what the font cannot print replaced (see the module's docstring)."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        if char in "\n\t":
+            out.append(" " if char == "\t" else char)
+        elif unicodedata.category(char) in ("Cc", "Cf"):
+            continue  # controls, bidi overrides, zero-width marks
+        elif ord(char) in glyphs:
+            out.append(char)
+        else:
+            out.append(_substitute(char, glyphs))
+    return "".join(out)
+
+
+def _substitute(char: str, glyphs: Container[int]) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if base and base != char and all(ord(c) in glyphs for c in base):
+        return base
+    return REPLACEMENT

@@ -1,0 +1,25 @@
+"""Documents of a PO: a presigned POST for a new one, a download link for an accepted one.
+
+A PO takes documents in every status, CANCELED and RECEIVED included: a document is a record
+(the supplier's confirmation of a cancellation, a delivery note, a credit note), not a change
+to what was ordered, and a closed PO is exactly where such records are filed.
+"""
+
+from __future__ import annotations
+
+from purchasing import document_service, po_service
+from purchasing.api.auth import Principal
+from purchasing.document_service import DownloadLink, Upload, UploadRequest
+from purchasing.domain.documents import OwnerKind
+
+
+def request_upload(principal: Principal, po_id: str, request: UploadRequest) -> Upload:
+    po_service.get(principal, po_id)  # 404 for an unknown PO, and for another org's
+    return document_service.request_upload(
+        principal.org_id, OwnerKind.PO, po_id, request, uploaded_by=principal.email or principal.user_id
+    )
+
+
+def download_link(principal: Principal, po_id: str, document_id: str) -> DownloadLink:
+    """The document lives in the PO's partition of the caller's org: another org's is a 404."""
+    return document_service.download_link(principal.org_id, OwnerKind.PO, po_id, document_id)
