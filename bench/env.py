@@ -14,6 +14,9 @@ STATE_MACHINE_ARN = f"arn:aws:states:us-east-1:123456789012:stateMachine:{STATE_
 LINK_SECRET_NAME = "approval-link-bench"  # a Secrets Manager secret, by name
 LINK_SECRET = "bench-link-secret-" + "x" * 40
 API_BASE_URL = "https://api.example.com/bench"  # where the emailed approval links point
+DOCUMENTS_BUCKET = "documents-bench"
+SUPPLIER_TOPIC_NAME = "po-suppliers-bench"
+SUPPLIER_TOPIC_ARN = f"arn:aws:sns:us-east-1:123456789012:{SUPPLIER_TOPIC_NAME}"
 
 ENV: dict[str, str] = {
     "TABLE_NAME": TABLE_NAME,
@@ -22,6 +25,8 @@ ENV: dict[str, str] = {
     "APPROVAL_STATE_MACHINE_ARN": STATE_MACHINE_ARN,
     "APPROVAL_LINK_SECRET_ARN": LINK_SECRET_NAME,
     "API_BASE_URL": API_BASE_URL,
+    "DOCUMENTS_BUCKET": DOCUMENTS_BUCKET,
+    "SUPPLIER_TOPIC_ARN": SUPPLIER_TOPIC_ARN,
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -30,7 +35,7 @@ ENV: dict[str, str] = {
     "POWERTOOLS_METRICS_NAMESPACE": "PurchaseOrders",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",  # the ingest warns of every quarantined upload it is fed
 }
 
 

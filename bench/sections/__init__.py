@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.core import Section
 from bench.sections import (
     approvals,
+    documents,
     dynamodb_calls,
     get_latency,
     import_time,
@@ -19,4 +20,5 @@ SECTIONS: list[Section] = [
     stream_batch.SECTION,
     recompute_latency.SECTION,
     approvals.SECTION,
+    documents.SECTION,
 ]
