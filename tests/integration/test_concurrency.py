@@ -110,3 +110,28 @@ def create_po(api: Api, lines: int = 1) -> dict[str, Any]:
     reply = api("POST", "/pos", new_po_body(lines=lines))
     assert reply.status == 201
     return reply.body
+
+
+def test_a_read_that_missed_a_committed_line_cannot_overwrite_it(api: Api) -> None:
+    """Query is read-committed per item, not a snapshot: a writer may see the newest header and
+    miss a line committed with it. Its new line would take that line's number: the write fails."""
+    from purchasing.domain import purchase_orders
+    from purchasing.domain.model import utc_now
+
+    po = create_po(api, lines=0)
+    assert (
+        api("POST", f"/pos/{po['id']}/lines", {"description": "A", "quantity": "1", "unitCost": "1"}).status
+        == 201
+    )
+    current = po_repository.get("acme", po["id"])
+    assert current is not None and [line.id for line in current.lines] == ["00001"]
+    torn = current.model_copy(update={"lines": []})  # the new header, without the line read
+    fields = {"description": "B", "quantity": "1", "unit_cost": "1"}
+    after = purchase_orders.add_line(torn, fields, utc_now())
+    assert after.lines[-1].id == "00001"
+
+    with pytest.raises(po_repository.VersionConflict):
+        po_repository.save("acme", torn, after)
+
+    read = po_repository.get("acme", po["id"])
+    assert read is not None and [(line.id, line.description) for line in read.lines] == [("00001", "A")]

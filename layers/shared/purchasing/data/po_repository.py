@@ -113,7 +113,10 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
     requests: dict[str, ApprovalItem] = {}
     rounds: list[RoundItem] = []
     docs: list[Document] = []
-    for item in PoPartitionItem.query(po_pk(org_id, po_id)):
+    # Newest key first, so the header ("PO") is read before the lines ("LINE#..."): each item is
+    # read committed, so lines read after the header are at least as new as its version, and a
+    # write conditional on that version fails rather than build on lines older than it.
+    for item in PoPartitionItem.query(po_pk(org_id, po_id), scan_index_forward=False):
         if isinstance(item, PoHeaderItem):
             header = item
         elif isinstance(item, PoLineItem):
@@ -127,7 +130,7 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
     if header is None:
         return None
     po = recompute(_to_domain(header, lines, list(requests.values()), rounds))
-    po.documents = docs
+    po.documents = sorted(docs, key=lambda document: (document.created_at, document.id))
     return StoredPo(po=po, status=Status(header.status), subtotal=header.subtotal, requests=requests)
 
 
@@ -303,7 +306,16 @@ def _changed_lines_and_events(
     conditional on the status read: the state machine writes them too), and the events."""
     pk = po_pk(org_id, after.id)
     old_lines = {line.id: line for line in before.lines}
-    ops = [_put(_line_item(org_id, after.id, line)) for line in after.lines if old_lines.get(line.id) != line]
+    # A new line must not exist yet: a writer whose read missed a line committed meanwhile (Query
+    # is read-committed per item, not a snapshot) must not overwrite it under a new number.
+    ops = [
+        _put(
+            _line_item(org_id, after.id, line),
+            None if line.id in old_lines else PoLineItem.sk.does_not_exist(),
+        )
+        for line in after.lines
+        if old_lines.get(line.id) != line
+    ]
     old_rounds = {item.round: item for item in before.approval_rounds}
     for new in after.approval_rounds:
         old = old_rounds.get(new.round)
