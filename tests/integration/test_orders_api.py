@@ -88,9 +88,9 @@ def accept(kind: OwnerKind, owner_id: str, document_id: str, org: str = ORG) -> 
 
 
 def document_of(key: DocumentKey) -> Document:
-    document = orders_repository.get_document(key.org_id, key.kind, key.owner_id, key.document_id)
-    assert document is not None
-    return document
+    item = documents_repository.get_item(key)
+    assert item is not None
+    return documents_repository.to_domain(item)
 
 
 def accepted_upload(api: Api, order: dict[str, Any]) -> str:

@@ -13,17 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from purchasing import document_service
 from purchasing.api.auth import Principal
-from purchasing.api.order_schemas import (
-    CreateBlanketPoRequest,
-    CreateOrderRequest,
-    PartnerUploadRequest,
-    SetPoRequest,
-    UpdateOrderRequest,
-)
-from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.data import documents_repository, orders_repository, secrets
 from purchasing.data.orders_repository import BlanketRefused, StoredOrder, VersionConflict
 from purchasing.document_service import DownloadLink, Upload
@@ -42,6 +35,16 @@ from purchasing.domain.orders import (
 )
 from purchasing.domain.partner_links import PartnerClaims
 from purchasing.observability import logger
+
+if TYPE_CHECKING:  # the API's request models; the ingest, which calls the hook below, needs none
+    from purchasing.api.order_schemas import (
+        CreateBlanketPoRequest,
+        CreateOrderRequest,
+        PartnerUploadRequest,
+        SetPoRequest,
+        UpdateOrderRequest,
+    )
+    from purchasing.api.upload_schemas import UploadDocumentRequest
 
 MAX_ATTEMPTS = 5
 
@@ -101,7 +104,7 @@ def set_po(principal: Principal, order_id: str, request: SetPoRequest, if_match:
         orders.check_takes_po(order)
         document = blanket = None
         if request.document_id is not None:
-            document = orders_repository.get_document(org_id, OwnerKind.ORDER, order.id, request.document_id)
+            document = order.document(request.document_id)  # read with the order: one Query
         if request.blanket_po_id is not None:
             blanket = orders_repository.get_blanket_summary(org_id, request.blanket_po_id)
         return orders.set_po(
@@ -247,7 +250,7 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
         stored = orders_repository.get_order(key.org_id, key.owner_id)
         if stored is None or document.id in stored.partner_documents:
             return
-        current = orders_repository.get_document(key.org_id, key.kind, key.owner_id, document.id)
+        current = stored.order.document(document.id)  # read with the order: one Query
         if current is None or current.status != DocumentStatus.ACCEPTED:
             return  # as the table has it, not as the caller passed it
         change = orders.partner_po(stored.order, current, today(), utc_now())

@@ -1,12 +1,15 @@
-"""Use cases for parts: set a part's purchase type, read its inventory."""
+"""Use cases for parts: set a part's purchase type, read its inventory, and the purchase type
+each line of a PO or a template takes from its part."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from purchasing.api.auth import Principal
 from purchasing.api.schemas import PutPartRequest
 from purchasing.data import parts_repository
-from purchasing.domain.errors import NotFound
-from purchasing.domain.model import Part, PartInventory, utc_now
+from purchasing.domain.errors import InvalidRequest, NotFound
+from purchasing.domain.model import Part, PartInventory, PurchaseType, utc_now
 
 
 def put(principal: Principal, part_id: str, request: PutPartRequest) -> tuple[Part, bool]:
@@ -19,3 +22,15 @@ def get(principal: Principal, part_id: str) -> PartInventory:
     if inventory is None:
         raise NotFound(f"part {part_id} not found")
     return inventory
+
+
+def purchase_types(org_id: str, refs: Sequence[tuple[str, str | None]]) -> list[PurchaseType]:
+    """For each (field, part id): a line takes its part's purchase type; a line with no part is
+    physically received and stocks nothing. One batch read for all the parts named."""
+    parts = parts_repository.get_parts(org_id, (part_id for _, part_id in refs if part_id))
+    types = []
+    for field, part_id in refs:
+        if part_id is not None and part_id not in parts:
+            raise InvalidRequest(f"no part {part_id}: create it with PUT /parts/{part_id}", field=field)
+        types.append(parts[part_id].purchase_type if part_id else PurchaseType.PHYSICAL_NO_INVENTORY)
+    return types

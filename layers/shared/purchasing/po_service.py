@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from purchasing import parts_service
 from purchasing.api.auth import Principal
 from purchasing.api.schemas import (
     CreateLineRequest,
@@ -18,13 +19,12 @@ from purchasing.api.schemas import (
     UpdateLineRequest,
     UpdatePoRequest,
 )
-from purchasing.data import parts_repository, po_repository
+from purchasing.data import po_repository
 from purchasing.data.idempotency import once
 from purchasing.domain import approvals, history, lifecycle, purchase_orders
 from purchasing.domain.errors import (
     ConcurrentUpdate,
     DuplicatePoNumber,
-    InvalidRequest,
     NotFound,
     VersionMismatch,
 )
@@ -33,7 +33,6 @@ from purchasing.domain.model import (
     Line,
     PoSummary,
     PurchaseOrder,
-    PurchaseType,
     Status,
     utc_now,
 )
@@ -84,7 +83,7 @@ def create(principal: Principal, request: CreatePoRequest, idempotency_key: str 
 
 def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
     refs = [(f"lines[{index}].partId", line.part_id) for index, line in enumerate(request.lines)]
-    types = _purchase_types(principal.org_id, refs)
+    types = parts_service.purchase_types(principal.org_id, refs)
     lines = [
         line.model_dump() | {"purchase_type": kind} for line, kind in zip(request.lines, types, strict=True)
     ]
@@ -131,7 +130,7 @@ def update_header(
 def add_line(
     principal: Principal, po_id: str, request: CreateLineRequest, if_match: int | None
 ) -> tuple[PurchaseOrder, Line]:
-    (kind,) = _purchase_types(principal.org_id, [("partId", request.part_id)])
+    (kind,) = parts_service.purchase_types(principal.org_id, [("partId", request.part_id)])
     fields = request.model_dump() | {"purchase_type": kind}
     after = _write(
         principal,
@@ -148,7 +147,8 @@ def update_line(
 ) -> tuple[PurchaseOrder, Line]:
     changes = request.changes()
     if "part_id" in changes:
-        (changes["purchase_type"],) = _purchase_types(principal.org_id, [("partId", changes["part_id"])])
+        refs = [("partId", changes["part_id"])]
+        (changes["purchase_type"],) = parts_service.purchase_types(principal.org_id, refs)
     after = _write(
         principal,
         po_id,
@@ -252,15 +252,3 @@ def _write(
                     f"PO {po_id} changed while this request ran", field="If-Match"
                 ) from None
     raise ConcurrentUpdate(f"PO {po_id} kept changing; retry")
-
-
-def _purchase_types(org_id: str, refs: Sequence[tuple[str, str | None]]) -> list[PurchaseType]:
-    """For each (field, part id): a line takes its part's purchase type; a line with no part is
-    physically received and stocks nothing. One batch read for all the parts named."""
-    parts = parts_repository.get_parts(org_id, (part_id for _, part_id in refs if part_id))
-    types = []
-    for field, part_id in refs:
-        if part_id is not None and part_id not in parts:
-            raise InvalidRequest(f"no part {part_id}: create it with PUT /parts/{part_id}", field=field)
-        types.append(parts[part_id].purchase_type if part_id else PurchaseType.PHYSICAL_NO_INVENTORY)
-    return types

@@ -6,11 +6,11 @@ A PO made from a template goes through the very path a client's `POST /pos` take
 
 from __future__ import annotations
 
-from purchasing import po_service
+from purchasing import parts_service, po_service
 from purchasing.api.auth import Principal
 from purchasing.api.schemas import CreatePoRequest, LineFields
 from purchasing.api.template_schemas import CreatePoFromTemplateRequest, CreateTemplateRequest
-from purchasing.data import parts_repository, po_repository, templates_repository
+from purchasing.data import po_repository, templates_repository
 from purchasing.domain import templates
 from purchasing.domain.errors import InvalidRequest, NotFound
 from purchasing.domain.model import PurchaseOrder, Supplier, utc_now
@@ -30,7 +30,8 @@ def create(principal: Principal, request: CreateTemplateRequest) -> PurchaseTemp
     else:
         supplier, currency, attributes = request.supplier, str(request.currency), request.custom_attributes
         lines = [line.model_dump() for line in request.lines]
-        _check_parts(principal.org_id, [line.part_id for line in request.lines])
+        refs = [(f"lines[{index}].partId", line.part_id) for index, line in enumerate(request.lines)]
+        parts_service.purchase_types(principal.org_id, refs)  # every part named must exist
     template = templates.new_template(
         template_id=templates_repository.new_template_id(),
         name=request.name,
@@ -81,12 +82,3 @@ def create_po(
         return po_service.create(principal, po_request, idempotency_key)
     except InvalidRequest as error:  # a part deleted since the template was made
         raise InvalidRequest(f"the template cannot be copied: {error.detail}", field=error.field) from error
-
-
-def _check_parts(org_id: str, part_ids: list[str | None]) -> None:
-    known = parts_repository.get_parts(org_id, (part_id for part_id in part_ids if part_id))
-    for index, part_id in enumerate(part_ids):
-        if part_id is not None and part_id not in known:
-            raise InvalidRequest(
-                f"no part {part_id}: create it with PUT /parts/{part_id}", field=f"lines[{index}].partId"
-            )

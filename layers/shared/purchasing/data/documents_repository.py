@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
 from purchasing.config import settings
@@ -31,6 +32,14 @@ def s3() -> S3Client:
     virtual-hosted URLs on the bucket's regional endpoint (a custom endpoint stays path-style)."""
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
     return boto3.client("s3", region_name=settings().region, config=config)
+
+
+_MISSING = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
+
+
+def missing(error: ClientError) -> bool:
+    """S3's answer for a key or version that is not there (a HEAD says only 404)."""
+    return str(error.response.get("Error", {}).get("Code")) in _MISSING
 
 
 def new_document_id() -> str:

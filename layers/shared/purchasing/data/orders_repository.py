@@ -26,17 +26,9 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from purchasing.data import documents_repository
-from purchasing.data.po_repository import (
-    Op,
-    connection,
-    decode_cursor,
-    encode_cursor,
-    failed_items,
-    next_number,
-)
+from purchasing.data.po_repository import Op, failed_items, next_number, query_page, write
 from purchasing.data.tables import (
     BlanketPoItem,
     BlanketUseItem,
@@ -48,7 +40,7 @@ from purchasing.data.tables import (
     owner_pk,
 )
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary, BlanketUse, Customer, remaining
-from purchasing.domain.documents import DocumentKey, OwnerKind
+from purchasing.domain.documents import OwnerKind
 from purchasing.domain.model import Document
 from purchasing.domain.orders import (
     CustomerPo,
@@ -134,15 +126,8 @@ def list_orders(
         index, hash_key, hash_attr = OrderItem.by_status, order_status_key(org_id, status), "GSI1PK"
     else:
         index, hash_key, hash_attr = OrderItem.by_updated, org_list_key(org_id, "ORDERS"), "GSI3PK"
-    result = index.query(
-        hash_key,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, hash_attr, hash_key),
-    )
-    orders = [OrderSummary.model_validate(_order_fields(item)) for item in result]
-    return orders, encode_cursor(result.last_evaluated_key)
+    items, next_cursor = query_page(index, hash_key, hash_attr, limit=limit, cursor=cursor)
+    return [OrderSummary.model_validate(_order_fields(item)) for item in items], next_cursor
 
 
 def save_order(
@@ -220,11 +205,6 @@ def _release_ops(org_id: str, order: OrderSummary, release: Release) -> list[Op]
     ]
 
 
-def get_document(org_id: str, kind: OwnerKind, owner_id: str, document_id: str) -> Document | None:
-    item = documents_repository.get_item(DocumentKey(org_id, kind, owner_id, document_id))
-    return None if item is None else documents_repository.to_domain(item)
-
-
 # --- blanket POs -------------------------------------------------------------------------------
 
 
@@ -285,15 +265,8 @@ def list_blankets(
     org_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[BlanketPoSummary], str | None]:
     hash_key = org_list_key(org_id, "BLANKETS")
-    result = BlanketPoItem.by_updated.query(
-        hash_key,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, "GSI3PK", hash_key),
-    )
-    blankets = [BlanketPoSummary.model_validate(_blanket_fields(item)) for item in result]
-    return blankets, encode_cursor(result.last_evaluated_key)
+    items, next_cursor = query_page(BlanketPoItem.by_updated, hash_key, "GSI3PK", limit=limit, cursor=cursor)
+    return [BlanketPoSummary.model_validate(_blanket_fields(item)) for item in items], next_cursor
 
 
 def set_blanket_document(org_id: str, blanket_po_id: str, document: Document, now: str) -> bool:
@@ -323,14 +296,7 @@ def set_blanket_document(org_id: str, blanket_po_id: str, document: Document, no
 def _transact(ops: Sequence[Op]) -> list[Model]:
     """Run the ops as one transaction; the items whose condition failed (none: it was written)."""
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            for op in ops:
-                if op.kind == "put":
-                    transaction.save(op.item, condition=op.condition)
-                elif op.kind == "update":
-                    transaction.update(op.item, actions=op.actions, condition=op.condition)
-                else:
-                    transaction.delete(op.item, condition=op.condition)
+        write(ops)
     except TransactWriteError as error:
         reasons = {reason.code for reason in error.cancellation_reasons or [] if reason}
         if "TransactionConflict" in reasons:

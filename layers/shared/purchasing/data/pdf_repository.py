@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, UpdateError
 
 from purchasing.config import settings
-from purchasing.data.documents_repository import s3
+from purchasing.data.documents_repository import missing, s3
 from purchasing.data.tables import PdfItem, po_pk
 
 PDF_SK = "PDF"
@@ -42,7 +42,7 @@ def exists(s3_key: str) -> bool:
         s3().head_object(Bucket=settings().documents_bucket, Key=s3_key)
         return True
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if missing(error):
             return False
         raise
 

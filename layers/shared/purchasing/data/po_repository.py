@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -149,13 +149,24 @@ def create(org_id: str, po: PurchaseOrder, events: Sequence[HistoryEvent] = ()) 
         ),
         *(_put(_event_item(org_id, po.id, event)) for event in events),
     ]
-    head_count = max(0, len(lines) + len(final) - TRANSACTION_LIMIT)
-    chunks = _chunks(lines[:head_count], TRANSACTION_LIMIT) + [lines[head_count:] + final]
+    write_lines_then_head(lines, final, lambda chunk: _transact(chunk, number=po.number))
+
+
+def write_lines_then_head(
+    lines: list[Op], head: list[Op], run: Callable[[list[Op]], None] | None = None
+) -> None:
+    """Lines first, in transactions of at most 100 items, `head` (the header and what goes with it)
+    in the last one. Until the header exists its partition does not: a failure part way removes
+    the lines already written before the error is raised. `run` writes one transaction (`write`
+    unless told)."""
+    run = run or write
+    head_count = max(0, len(lines) + len(head) - TRANSACTION_LIMIT)
+    chunks = _chunks(lines[:head_count], TRANSACTION_LIMIT) + [lines[head_count:] + head]
     written: list[Model] = []
     try:
         for chunk in chunks:
-            _transact(chunk, number=po.number)
-            written.extend(op.item for op in chunk if isinstance(op.item, PoLineItem))
+            run(chunk)
+            written.extend(op.item for op in chunk)
     except Exception:
         _delete_quietly(written)
         raise
@@ -261,16 +272,32 @@ def list_summaries(
         index, hash_key, hash_attr = PoHeaderItem.by_status, status_key(org_id, status.value), "GSI1PK"
     else:
         index, hash_key, hash_attr = PoHeaderItem.by_updated, org_pos_key(org_id), "GSI3PK"
+    items, next_cursor = query_page(
+        index, hash_key, hash_attr, limit=limit, cursor=cursor, condition=condition
+    )
+    return [_to_summary(item) for item in items], next_cursor
+
+
+def query_page(
+    index: GlobalSecondaryIndex[Any],
+    hash_key: str,
+    hash_attr: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    condition: Condition | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page of an index's partition, newest first, and the opaque cursor of the next page."""
     result = index.query(
         hash_key,
         filter_condition=condition,
         scan_index_forward=False,
         limit=limit,
         page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, hash_attr, hash_key),
+        last_evaluated_key=_decode_cursor(cursor, hash_attr, hash_key),
     )
-    summaries = [_to_summary(item) for item in result]
-    return summaries, encode_cursor(result.last_evaluated_key)
+    items = list(result)
+    return items, _encode_cursor(result.last_evaluated_key)
 
 
 # --- transactions ------------------------------------------------------------------------------
@@ -357,18 +384,23 @@ def connection() -> Connection:
     return Connection(region=settings().region)
 
 
+def write(ops: Sequence[Op]) -> None:
+    """The ops as one TransactWriteItems (TransactWriteError when it is canceled)."""
+    with TransactWrite(connection=connection()) as transaction:
+        for op in ops:
+            if op.kind == "put":
+                transaction.save(op.item, condition=op.condition)
+            elif op.kind == "update":
+                transaction.update(op.item, actions=op.actions, condition=op.condition)
+            elif op.kind == "delete":
+                transaction.delete(op.item, condition=op.condition)
+            else:
+                transaction.condition_check(type(op.item), op.item.pk, op.item.sk, condition=op.condition)  # type: ignore[attr-defined]
+
+
 def _transact(ops: Sequence[Op], *, number: str) -> None:
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            for op in ops:
-                if op.kind == "put":
-                    transaction.save(op.item, condition=op.condition)
-                elif op.kind == "update":
-                    transaction.update(op.item, actions=op.actions, condition=op.condition)
-                elif op.kind == "delete":
-                    transaction.delete(op.item, condition=op.condition)
-                else:
-                    transaction.condition_check(type(op.item), op.item.pk, op.item.sk, condition=op.condition)  # type: ignore[attr-defined]
+        write(ops)
     except TransactWriteError as error:
         failed = failed_items(ops, error)
         if any(isinstance(item, PoNumberItem) for item in failed):
@@ -389,9 +421,10 @@ def failed_items(ops: Sequence[Op], error: TransactWriteError) -> list[Model]:
 
 
 def _delete_quietly(items: Sequence[Model]) -> None:
+    """Items of any type in the table, in batches."""
     if not items:
         return
-    with PoLineItem.batch_write() as batch:
+    with PoPartitionItem.batch_write() as batch:
         for item in items:
             batch.delete(item)
 
@@ -614,13 +647,13 @@ def _to_summary(item: PoHeaderItem) -> PoSummary:
 # --- cursors -----------------------------------------------------------------------------------
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:
         return None
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[str, Any] | None:
+def _decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[str, Any] | None:
     """A cursor is only good for the query it came from: same index, same org, same filter."""
     if cursor is None:
         return None

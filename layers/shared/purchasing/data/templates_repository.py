@@ -10,17 +10,12 @@ LINE#: the status stream listens to LINE# items) in the template's own partition
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
-
-from purchasing.data import po_repository  # its cursors and connection: one way to do each
+from purchasing.data import po_repository  # its transactions and pages: one way to do each
 from purchasing.data.tables import PoPartitionItem, TemplateItem, TemplateLineItem, org_list_key
 from purchasing.domain.model import Supplier
 from purchasing.domain.templates import PurchaseTemplate, TemplateLine, TemplateSummary
 
-TRANSACTION_LIMIT = 100
 HEADER_SK = "TEMPLATE"
 LIST = "TEMPLATES"
 
@@ -38,19 +33,8 @@ def new_template_id() -> str:
 
 
 def create(org_id: str, template: PurchaseTemplate) -> None:
-    lines: list[Model] = [_line_item(org_id, template.id, line) for line in template.lines]
-    split = max(0, len(lines) + 1 - TRANSACTION_LIMIT)  # the last transaction: the rest and the header
-    head, last = lines[:split], lines[split:]
-    chunks = [head[start : start + TRANSACTION_LIMIT] for start in range(0, len(head), TRANSACTION_LIMIT)]
-    chunks.append([*last, _header_item(org_id, template)])
-    written: list[Model] = []
-    try:
-        for chunk in chunks:
-            _transact(chunk)
-            written.extend(chunk)
-    except Exception:
-        _delete_quietly(written)
-        raise
+    lines = [_new(_line_item(org_id, template.id, line)) for line in template.lines]
+    po_repository.write_lines_then_head(lines, [_new(_header_item(org_id, template))])
 
 
 def get(org_id: str, template_id: str) -> PurchaseTemplate | None:
@@ -71,29 +55,14 @@ def list_summaries(
     org_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[TemplateSummary], str | None]:
     hash_key = org_list_key(org_id, LIST)
-    result = TemplateItem.by_updated.query(
-        hash_key,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=po_repository.decode_cursor(cursor, "GSI3PK", hash_key),
+    items, next_cursor = po_repository.query_page(
+        TemplateItem.by_updated, hash_key, "GSI3PK", limit=limit, cursor=cursor
     )
-    items = [_to_summary(item) for item in result]
-    return items, po_repository.encode_cursor(result.last_evaluated_key)
+    return [_to_summary(item) for item in items], next_cursor
 
 
-def _transact(items: Sequence[Model]) -> None:
-    with TransactWrite(connection=po_repository.connection()) as transaction:
-        for item in items:
-            condition = type(item).sk.does_not_exist()  # type: ignore[attr-defined]
-            transaction.save(item, condition=condition)
-
-
-def _delete_quietly(items: Sequence[Model]) -> None:
-    if items:
-        with TemplateLineItem.batch_write() as batch:
-            for item in items:
-                batch.delete(item)
+def _new(item: TemplateItem | TemplateLineItem) -> po_repository.Op:
+    return po_repository.Op("put", item, type(item).sk.does_not_exist())
 
 
 def _header_item(org_id: str, template: PurchaseTemplate) -> TemplateItem:

@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from purchasing.config import settings
-from purchasing.data.documents_repository import s3
+from purchasing.data.documents_repository import missing, s3
 from purchasing.domain import documents
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CopySourceTypeDef
-
-_GONE = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def arrived(key: str, version_id: str | None) -> Arrived | None:
     try:
         head = s3().head_object(**_version(key, version_id))
     except ClientError as error:
-        if _gone(error):
+        if missing(error):
             return None
         raise
     return Arrived(
@@ -62,7 +60,7 @@ def first_bytes(upload: Arrived, count: int = documents.SNIFF_BYTES) -> bytes | 
     try:
         response = s3().get_object(**_version(upload.key, upload.version_id), Range=f"bytes=0-{count - 1}")
     except ClientError as error:
-        if _gone(error):
+        if missing(error):
             return None
         raise
     return response["Body"].read(count)
@@ -90,7 +88,7 @@ def quarantine(upload: Arrived, reason: str) -> str | None:
             ContentType=upload.content_type or "application/octet-stream",
         )
     except ClientError as error:
-        if _gone(error):
+        if missing(error):
             return None
         raise
     s3().delete_object(**_version(upload.key, upload.version_id))
@@ -102,7 +100,3 @@ def _version(key: str, version_id: str | None) -> dict[str, Any]:
     if version_id:
         params["VersionId"] = version_id
     return params
-
-
-def _gone(error: ClientError) -> bool:
-    return str(error.response.get("Error", {}).get("Code")) in _GONE

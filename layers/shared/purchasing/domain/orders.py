@@ -96,6 +96,9 @@ class Order(OrderSummary):
 
     documents: list[Document] = []
 
+    def document(self, document_id: str) -> Document | None:
+        return next((document for document in self.documents if document.id == document_id), None)
+
 
 @dataclass(frozen=True)
 class Draw:
