@@ -683,3 +683,42 @@ def test_an_order_service_failure_is_retried_and_then_attaches(
     assert uploads.deliver(records)["batchItemFailures"] == [{"itemIdentifier": records[0]["messageId"]}]
     assert uploads.deliver(records) == {"batchItemFailures": []}
     assert calls == ["ACCEPTED", "ACCEPTED"]
+
+
+def test_the_ingest_reads_documents_and_orders_strongly_consistently(
+    uploads: Uploads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploads land seconds after the document was created, and the partner hook runs right after
+    the accept: an eventually consistent read could miss either and drop a good upload."""
+    from purchasing.data.tables import DocumentItem, PoPartitionItem
+    from purchasing.domain.model import Document, utc_now
+
+    reads: list[tuple[str, object]] = []
+    real_get, real_query = DocumentItem.get, PoPartitionItem.query
+
+    def get(*args: Any, **kwargs: Any) -> Any:
+        reads.append(("GetItem", kwargs.get("consistent_read")))
+        return real_get(*args, **kwargs)
+
+    def query(*args: Any, **kwargs: Any) -> Any:
+        reads.append(("Query", kwargs.get("consistent_read")))
+        return real_query(*args, **kwargs)
+
+    monkeypatch.setattr(DocumentItem, "get", get)
+    monkeypatch.setattr(PoPartitionItem, "query", query)
+    documents_repository.get_item(DocumentKey("acme", OwnerKind.PO, "a" * 32, "d" * 32))
+    partner_upload = Document(
+        id="d" * 32,
+        file_name="po.pdf",
+        content_type="application/pdf",
+        size=10,
+        status="ACCEPTED",
+        source="PARTNER",
+        uploaded_by="partner:buyer@customer.example.com",
+        po_number="C-1",
+        created_at=utc_now(),
+        updated_at=utc_now(),
+    )
+    order_key = DocumentKey("acme", OwnerKind.ORDER, "0" * 32, "d" * 32)
+    order_service.on_document_accepted(order_key, partner_upload)
+    assert reads == [("GetItem", True), ("Query", True)]

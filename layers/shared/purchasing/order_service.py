@@ -247,7 +247,8 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
     if key.kind is not OwnerKind.ORDER or document.source != "PARTNER" or not document.po_number:
         return
     for _ in range(MAX_ATTEMPTS):
-        stored = orders_repository.get_order(key.org_id, key.owner_id)
+        # Strongly consistent: the ingest accepted the document just before calling.
+        stored = orders_repository.get_order(key.org_id, key.owner_id, consistent=True)
         if stored is None or document.id in stored.partner_documents:
             return
         current = stored.order.document(document.id)  # read with the order: one Query

@@ -83,8 +83,10 @@ def create_pending(
 
 
 def get_item(key: DocumentKey) -> DocumentItem | None:
+    """Strongly consistent: the ingest decides from it, seconds after the document was created."""
+    pk = owner_pk(key.org_id, key.kind.value, key.owner_id)
     try:
-        return DocumentItem.get(owner_pk(key.org_id, key.kind.value, key.owner_id), doc_sk(key.document_id))
+        return DocumentItem.get(pk, doc_sk(key.document_id), consistent_read=True)
     except DocumentItem.DoesNotExist:
         return None
 

@@ -103,11 +103,13 @@ def create_order(org_id: str, order: Order) -> None:
         raise VersionConflict  # an order id collision: practically never
 
 
-def get_order(org_id: str, order_id: str) -> StoredOrder | None:
-    """One Query on the order's partition: the order and its documents."""
+def get_order(org_id: str, order_id: str, *, consistent: bool = False) -> StoredOrder | None:
+    """One Query on the order's partition: the order and its documents (`consistent`: with every
+    write acknowledged before it, such as a document accepted a moment ago)."""
     header: OrderItem | None = None
     documents: list[Document] = []
-    for item in PoPartitionItem.query(owner_pk(org_id, OwnerKind.ORDER.value, order_id)):
+    pk = owner_pk(org_id, OwnerKind.ORDER.value, order_id)
+    for item in PoPartitionItem.query(pk, consistent_read=consistent):
         if isinstance(item, OrderItem):
             header = item
         elif isinstance(item, DocumentItem):
