@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from purchasing.api.schemas import _Patch
+from purchasing.api.base_schemas import Patch
 from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.domain import partner_links
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer
@@ -25,7 +25,7 @@ class CreateOrderRequest(CamelModel):
     number: PoNumber | None = Field(default=None, description="else allocated (SO-000001, ...)")
 
 
-class UpdateOrderRequest(_Patch):
+class UpdateOrderRequest(Patch):
     """A status transition and/or, while the order is a QUOTE, its amount, customer, description."""
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"description"})

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from purchasing.api.schemas import Problem
+from purchasing.api.base_schemas import Problem
 from purchasing.domain.errors import DomainError
 from purchasing.observability import logger
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from purchasing.api.base_schemas import Patch
 from purchasing.domain.model import (
     CamelModel,
     Clauses,
@@ -58,40 +59,14 @@ class CreatePoRequest(CamelModel):
     custom_attributes: CustomAttributes = {}
 
 
-class _Patch(CamelModel):
-    """A partial update: only the fields sent change; null clears only the nullable ones."""
-
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_null_for_required(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                name = _field_name(cls, key)
-                if value is None and name is not None and name not in cls.NULLABLE:
-                    raise ValueError(f"'{key}' cannot be null")
-        return data
-
-    def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
-
-def _field_name(cls: type[BaseModel], key: str) -> str | None:
-    for name, info in cls.model_fields.items():
-        if key in (name, info.alias):
-            return name
-    return None
-
-
-class UpdatePoRequest(_Patch):
+class UpdatePoRequest(Patch):
     supplier: Supplier | None = None
     currency: Currency | None = None
     number: PoNumber | None = None
     custom_attributes: CustomAttributes | None = None
 
 
-class UpdateLineRequest(_Patch):
+class UpdateLineRequest(Patch):
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"part_id", "eta"})
 
     part_id: PartId | None = None
@@ -114,21 +89,6 @@ class UpdateLineRequest(_Patch):
 class PoList(CamelModel):
     items: list[PoSummary]
     next_cursor: str | None = None
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = None
 
 
 class ReceiptRequest(CamelModel):
