@@ -26,6 +26,7 @@ import fnmatch
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -33,14 +34,14 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
+from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandler
 
 from local import outbox as outboxes
 from local import template
@@ -54,6 +55,7 @@ DOCS_ASSETS = {
     "/docs/swagger-ui-bundle.min.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
     "/docs/swagger-ui.min.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
 }
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 _HOP_BY_HOP = {"content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
@@ -549,100 +551,102 @@ def log(line: str) -> None:
     sys.stderr.flush()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler; the gateway logs one line per request itself (tokens masked)."""
+
     server_version = "local-api-gateway"
-    gateway: Gateway  # set on the subclass made by `serve`
 
-    def _serve(self) -> None:
-        started = time.monotonic()
-        try:
-            body, too_large = self._read_body()
-        except ValueError:
-            self.close_connection = True
-            reply = problem(
-                400, "Bad request", "the request body is not valid chunked encoding", "bad-request"
-            )
-        else:
-            if too_large:
-                self.close_connection = True
-                reply = self.gateway.gateway_response("REQUEST_TOO_LARGE", 413, "Request Too Long")
-            else:
-                address = cast(tuple[str, int], self.server.server_address)
-                request = Request(
-                    method=self.command,
-                    target=self.path,
-                    headers=list(self.headers.items()),
-                    body=body,
-                    source_ip=self.client_address[0],
-                    host=self.headers.get("Host") or f"{address[0]}:{address[1]}",
-                )
-                try:
-                    reply = self.gateway.handle(request)
-                except Exception as error:  # the gateway itself failed: say so, keep serving
-                    log(f"error: gateway failed: {error!r}")
-                    reply = self.gateway.gateway_response("DEFAULT_5XX", 500, "Internal server error")
-        outcome = ""
-        try:
-            self._write(reply)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-            outcome = " (client went away)"
-        elapsed = (time.monotonic() - started) * 1000
-        log(f"{self.command} {_loggable(urlsplit(self.path).path)} {reply.status} {elapsed:.1f}ms{outcome}")
-
-    def _read_body(self) -> tuple[bytes, bool]:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                line = self.rfile.readline(1024)
-                length = int(line.split(b";")[0].strip() or b"x", 16)
-                if length == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks), False
-                size += length
-                if size > MAX_BODY:
-                    return b"", True
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline(1024)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            return b"", True
-        return (self.rfile.read(length) if length > 0 else b""), False
-
-    def _write(self, reply: Reply) -> None:
-        self.send_response_only(reply.status)
-        self.send_header("Date", formatdate(usegmt=True))
-        for key, value in reply.headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - one line per request is ours
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
-    def __getattr__(self, name: str) -> Any:
-        """Every method reaches the gateway (TRACE, PROPFIND, ...): it answers 404 or 405 itself."""
-        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
-            return self._serve
-        raise AttributeError(name)
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+        log(f"{type}: {message % args}")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class Server(ThreadedWSGIServer):
+    """werkzeug's threaded WSGI server (a thread per connection, a listen backlog of 128)."""
+
+    gateway: Gateway
 
 
 def serve(gateway: Gateway, host: str, port: int) -> Server:
     """Bind the gateway to host:port; the caller runs `serve_forever` (in a thread) and shuts down."""
-    handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-    return Server((host, port), handler)
+    # bound here, so that a port in use is an OSError for the caller (werkzeug would exit)
+    with socket.create_server((host, port), backlog=LISTEN_QUEUE) as bound:
+        host, port = bound.getsockname()[:2]
+        server = Server(host, port, wsgi_app(gateway), handler=_RequestHandler, fd=bound.fileno())
+    server.gateway = gateway
+    return server
+
+
+def wsgi_app(gateway: Gateway) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
+    """The gateway as a WSGI application: the environ becomes a `Request`, the `Reply` the response."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        started = time.monotonic()
+        method = str(environ["REQUEST_METHOD"])
+        target = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/")
+        try:
+            body = _read_body(environ)
+        except OSError:
+            reply = problem(
+                400, "Bad request", "the request body is not valid chunked encoding", "bad-request"
+            )
+        else:
+            if body is None:
+                reply = gateway.gateway_response("REQUEST_TOO_LARGE", 413, "Request Too Long")
+            else:
+                request = Request(
+                    method=method,
+                    target=target,
+                    headers=_headers(environ),
+                    body=body,
+                    source_ip=str(environ.get("REMOTE_ADDR") or "127.0.0.1"),
+                    host=str(
+                        environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+                    ),
+                )
+                try:
+                    reply = gateway.handle(request)
+                except Exception as error:  # the gateway itself failed: say so, keep serving
+                    log(f"error: gateway failed: {error!r}")
+                    reply = gateway.gateway_response("DEFAULT_5XX", 500, "Internal server error")
+        headers = [(key, value) for key, value in reply.headers if key.lower() not in _HOP_BY_HOP]
+        headers.append(("Content-Length", str(len(reply.body))))
+        start_response(f"{reply.status} {_PHRASES.get(reply.status, 'Unknown')}", headers)
+        elapsed = (time.monotonic() - started) * 1000
+        log(f"{method} {_loggable(urlsplit(target).path)} {reply.status} {elapsed:.1f}ms")
+        return [] if method == "HEAD" else [reply.body]
+
+    return app
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The body, or None when it is over API Gateway's limit (then it is not read at all)."""
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):  # chunked: werkzeug de-chunks, we stop past the limit
+        body = stream.read(MAX_BODY + 1)
+        return None if len(body) > MAX_BODY else bytes(body)
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise OSError("Content-Length is not a number") from None
+    if length > MAX_BODY:
+        return None
+    return bytes(stream.read(length)) if length > 0 else b""
+
+
+def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers from the WSGI environ (repeated ones joined by commas, as HTTP allows)."""
+    headers = [
+        (key[5:].replace("_", "-").title(), str(value))
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    ]
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers.append((name, str(environ[key])))
+    return headers
 
 
 def _loggable(path: str) -> str:

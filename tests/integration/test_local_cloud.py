@@ -949,8 +949,57 @@ def test_the_gateway_reads_chunked_bodies_and_refuses_huge_ones_unread(isolated_
         server.server_close()
 
     assert chunked.status == 200
-    assert server.RequestHandlerClass.gateway.invoker.events[0][1]["body"] == '{"a": 1}'  # type: ignore[attr-defined]
+    assert server.gateway.invoker.events[0][1]["body"] == '{"a": 1}'  # type: ignore[attr-defined]
     assert (too_large.status, body["status"], too_large.getheader("Connection")) == (413, 413, "close")
+
+
+class Slow(Recorder):
+    """A handler that takes a while, so that every connection is open at once."""
+
+    def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+        time.sleep(0.05)
+        return super().invoke(logical_id, event, request_id)
+
+
+def test_the_gateway_serves_50_concurrent_connections_without_a_reset(isolated_process: Path) -> None:
+    server = gateway.serve(make_gateway(Slow()), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    statuses: list[int | str] = []
+    body = json.dumps(new_po_body()).encode()
+
+    def post(start: threading.Barrier) -> None:
+        connection = http_client.HTTPConnection(str(host), port, timeout=30)
+        start.wait()
+        try:
+            connection.request(
+                "POST",
+                "/pos",
+                body=body,
+                headers={"Authorization": bearer(), "Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        except OSError as error:
+            statuses.append(repr(error))
+        finally:
+            connection.close()
+
+    try:
+        for _ in range(3):  # three rounds of fifty at once
+            start = threading.Barrier(50)
+            clients = [threading.Thread(target=post, args=(start,)) for _ in range(50)]
+            for client in clients:
+                client.start()
+            for client in clients:
+                client.join(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert statuses == [200] * 150
 
 
 def test_python_m_local_stops_cleanly_on_sigterm(isolated_process: Path) -> None:
