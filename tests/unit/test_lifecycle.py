@@ -130,3 +130,68 @@ def test_revise_brings_approved_and_ordered_lines_back_to_draft() -> None:
     assert (statuses(revised), revised.status) == ([Status.DRAFT, Status.RECEIVED], Status.DRAFT)
     with pytest.raises(PoNotEditable, match="no line in review, approved or ordered"):
         lifecycle.revise(po(), T)
+
+
+# --- short-close: received goods are facts (issue 9, point 4) -----------------------------------
+
+
+def partly_received(received: str = "3") -> PurchaseOrder:
+    ordered = lifecycle.place_order(
+        approved(PurchaseType.CREATES_INVENTORY, PurchaseType.PHYSICAL_NO_INVENTORY), T
+    )
+    return lifecycle.receive(ordered, "00001", Decimal(received), T)
+
+
+def test_canceling_a_partly_received_line_closes_it_short_at_what_arrived() -> None:
+    closed = lifecycle.cancel_line(partly_received(), "00001", T)
+    line = closed.lines[0]
+    assert (line.status, line.received_quantity, line.canceled_quantity) == (
+        Status.RECEIVED,
+        Decimal(3),
+        Decimal(1),
+    )
+    assert line.amount == Decimal("3.00")  # the received amount, not the ordered one
+    assert closed.totals.subtotal == Decimal("7.00")
+    assert closed.status is Status.ORDERED  # line 2 is still on order
+
+
+def test_canceling_a_po_cancels_untouched_lines_and_closes_partly_received_ones_short() -> None:
+    ordered = lifecycle.place_order(
+        approved(PurchaseType.PHYSICAL_NO_INVENTORY, PurchaseType.PHYSICAL_NO_INVENTORY,
+                 PurchaseType.PHYSICAL_NO_INVENTORY), T
+    )  # fmt: skip
+    some_in = lifecycle.receive(lifecycle.receive(ordered, "00001", Decimal(1), T), "00002", Decimal(4), T)
+    closed = lifecycle.cancel_po(some_in, T)
+    assert [(line.status, line.received_quantity, line.canceled_quantity) for line in closed.lines] == [
+        (Status.RECEIVED, Decimal(1), Decimal(3)),
+        (Status.RECEIVED, Decimal(4), Decimal(0)),  # fully received: untouched
+        (Status.CANCELED, Decimal(0), Decimal(0)),
+    ]
+    assert closed.lines[1] == some_in.lines[1]
+    assert (closed.status, closed.totals.subtotal) == (Status.RECEIVED, Decimal("5.00"))
+
+
+def test_a_closed_short_line_takes_no_more_receipts() -> None:
+    closed = lifecycle.cancel_line(partly_received(), "00001", T)
+    with pytest.raises(PoNotEditable, match="only an ORDERED line"):
+        lifecycle.receive(closed, "00001", Decimal(1), T)
+
+
+def test_a_revised_line_received_in_full_is_received_when_ordered_again() -> None:
+    from purchasing.domain.purchase_orders import change_line
+
+    revised = lifecycle.revise(partly_received("3"), T)
+    smaller = change_line(revised, "00001", {"quantity": Decimal(3)}, T)
+    reordered = lifecycle.place_order(lifecycle.approve(lifecycle.submit(smaller, T), T), T)
+    assert reordered.lines[0].status is Status.RECEIVED  # nothing left to wait for
+
+
+def test_a_line_closed_short_keeps_its_quantity_even_in_draft() -> None:
+    from purchasing.domain.purchase_orders import change_line
+
+    closed = lifecycle.cancel_line(partly_received(), "00001", T)
+    revised = lifecycle.revise(closed, T)  # line 2 back to DRAFT: the PO is DRAFT
+    assert revised.status is Status.DRAFT
+    with pytest.raises(PoNotEditable, match="closed short at 3 received"):
+        change_line(revised, "00001", {"quantity": Decimal(8)}, T)
+    assert change_line(revised, "00001", {"eta": None, "paid": True}, T).lines[0].paid

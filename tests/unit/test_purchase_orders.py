@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from purchasing.domain import purchase_orders
-from purchasing.domain.errors import NotFound, PoNotEditable, TooLarge
+from purchasing.domain.errors import InvalidRequest, NotFound, PoNotEditable, TooLarge
 from purchasing.domain.model import PurchaseOrder, Status, Supplier
 
 NOW, LATER = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
@@ -98,3 +99,95 @@ def test_a_po_whose_lines_would_not_fit_a_response_is_too_large() -> None:
     with pytest.raises(TooLarge):
         for _ in range(200):
             po = purchase_orders.add_line(po, line, LATER)
+
+
+# --- received quantities are facts (issue 9, point 3) ------------------------------------------
+
+
+def with_receipt(status: Status, received: str = "1.5") -> PurchaseOrder:
+    po = draft()
+    line = po.lines[0].model_copy(update={"status": status, "received_quantity": Decimal(received)})
+    return po.model_copy(update={"lines": [line, po.lines[1]], "status": status})
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_no_status_lets_a_quantity_go_below_what_was_received(status: Status) -> None:
+    with pytest.raises(PoNotEditable) as refused:
+        purchase_orders.change_line(with_receipt(status), "00001", {"quantity": Decimal(1)}, LATER)
+    assert refused.value.field == "quantity"
+    assert "has received 1.5" in refused.value.detail
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_no_status_lets_a_line_with_receipts_change_its_part(status: Status) -> None:
+    with pytest.raises(PoNotEditable) as refused:
+        purchase_orders.change_line(with_receipt(status), "00001", {"part_id": "OTHER"}, LATER)
+    assert (refused.value.field, "has received 1.5" in refused.value.detail) == ("partId", True)
+
+
+def test_in_draft_a_line_with_receipts_keeps_every_other_freedom() -> None:
+    po = with_receipt(Status.DRAFT)
+    after = purchase_orders.change_line(
+        po, "00001", {"quantity": Decimal("1.5"), "description": "renamed", "unit_cost": Decimal(2)}, LATER
+    )
+    assert (after.lines[0].quantity, after.lines[0].description) == (Decimal("1.5"), "renamed")
+    untouched = purchase_orders.change_line(draft(), "00001", {"quantity": Decimal(1), "part_id": "P"}, LATER)
+    assert untouched.lines[0].part_id == "P"  # no receipt, no restriction
+
+
+# --- amounts with bounds (issue 9, point 7) ----------------------------------------------------
+
+
+def test_a_line_amount_above_a_trillion_is_refused_naming_the_field() -> None:
+    huge = Decimal("999999999999.9999")
+    with pytest.raises(InvalidRequest) as refused:
+        purchase_orders.change_line(draft(), "00002", {"quantity": huge, "unit_cost": huge}, LATER)
+    assert refused.value.field == "amount"
+    with pytest.raises(InvalidRequest) as on_create:
+        purchase_orders.new_purchase_order(
+            **(
+                CREATE
+                | {"lines": [ONE, {**ONE, "quantity": Decimal(10**6), "unit_cost": Decimal(10**6) + 1}]}
+            )
+        )
+    assert on_create.value.field == "lines[1].amount"
+    at_the_limit = purchase_orders.change_line(
+        draft(lines=1), "00001", {"quantity": Decimal(10**6), "unit_cost": Decimal(10**6)}, LATER
+    )
+    assert at_the_limit.totals.subtotal == Decimal(10**12)
+
+
+def test_a_subtotal_above_a_trillion_is_refused_naming_the_field() -> None:
+    big = {"description": "big", "quantity": Decimal(1), "unit_cost": Decimal(6 * 10**11)}
+    po = purchase_orders.add_line(draft(lines=0), big, LATER)
+    with pytest.raises(InvalidRequest) as refused:
+        purchase_orders.add_line(po, big, LATER)
+    assert refused.value.field == "totals.subtotal"
+    assert "1,000,000,000,000" in refused.value.detail
+
+
+def test_amounts_are_rounded_to_the_currencys_minor_unit_and_unit_costs_may_be_finer() -> None:
+    line = {"description": "screws", "quantity": Decimal(10), "unit_cost": Decimal("1.005")}
+    jpy = purchase_orders.new_purchase_order(**(CREATE | {"currency": "JPY", "lines": [line, line]}))
+    assert (jpy.lines[0].unit_cost, jpy.lines[0].amount, jpy.totals.subtotal) == (
+        Decimal("1.005"),
+        Decimal(10),
+        Decimal(20),
+    )
+    kwd = purchase_orders.change_header(jpy, {"currency": "KWD"}, LATER)
+    assert (kwd.lines[0].amount, kwd.totals.subtotal) == (Decimal("10.050"), Decimal("20.100"))
+    usd = purchase_orders.change_header(jpy, {"currency": "USD"}, LATER)
+    assert usd.lines[0].amount == Decimal("10.05")
+
+
+ONE: dict[str, Any] = {"description": "one", "quantity": Decimal(1), "unit_cost": Decimal(1)}
+CREATE: dict[str, Any] = {
+    "po_id": "b" * 32,
+    "number": "PO-000002",
+    "supplier": Supplier(name="Acme", email="a@acme.example.com"),
+    "currency": "EUR",
+    "lines": [ONE],
+    "custom_attributes": {},
+    "created_by": "b@acme.example.com",
+    "now": NOW,
+}

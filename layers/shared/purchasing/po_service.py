@@ -189,12 +189,24 @@ def place_order(principal: Principal, po_id: str, if_match: int | None) -> Purch
 
 
 def cancel(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
-    return _move(principal, po_id, if_match, _superseding(lifecycle.cancel_po), "canceled", "canceled")
+    return _cancel(principal, po_id, if_match, _superseding(lifecycle.cancel_po), "canceled")
 
 
 def cancel_line(principal: Principal, po_id: str, line_id: str, if_match: int | None) -> PurchaseOrder:
     change = _superseding(lambda po, now: lifecycle.cancel_line(po, line_id, now))
-    return _move(principal, po_id, if_match, change, "line-canceled", "canceled")
+    return _cancel(principal, po_id, if_match, change, "line-canceled")
+
+
+def _cancel(
+    principal: Principal, po_id: str, if_match: int | None, change: Change, kind: str
+) -> PurchaseOrder:
+    return _write(
+        principal,
+        po_id,
+        if_match,
+        change,
+        lambda before, after: [history.canceled(kind, before, after, principal.email)],
+    )
 
 
 def _superseding(change: Change) -> Change:

@@ -503,6 +503,7 @@ def _line_item(org_id: str, po_id: str, line: Line) -> PoLineItem:
         custom_attributes=line.custom_attributes,
         status=line.status.value,
         received_quantity=line.received_quantity,
+        canceled_quantity=line.canceled_quantity or None,
     )
 
 
@@ -614,6 +615,7 @@ def _line_to_domain(item: PoLineItem) -> Line:
         custom_attributes=item.custom_attributes or {},
         status=item.status,
         received_quantity=item.received_quantity,
+        canceled_quantity=item.canceled_quantity or Decimal(0),
     )
 
 

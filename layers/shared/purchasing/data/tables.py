@@ -159,6 +159,7 @@ class PoLineItem(PoPartitionItem, discriminator="LINE"):
     custom_attributes = JSONAttribute(attr_name="customAttributes")
     status = UnicodeAttribute()
     received_quantity = DecimalAttribute(attr_name="receivedQuantity")
+    canceled_quantity = DecimalAttribute(attr_name="canceledQuantity", null=True)  # absent: none
 
 
 class ApprovalItem(PoPartitionItem, discriminator="APPROVAL"):

@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from purchasing.domain.model import CamelModel, Money, Text
+from purchasing.domain.model import Amount, CamelModel, Money, Text
 
 MAX_LEVELS = 10
 
@@ -73,7 +73,7 @@ class RouteLevel(CamelModel):
 
 class ApprovalRoute(CamelModel):
     policy_version: int
-    subtotal: Money
+    subtotal: Amount
     levels: list[RouteLevel]
     summary: str
 
@@ -118,7 +118,8 @@ def within_reset_threshold(
             False,
             f"subtotal rose by {increase} over the approved {baseline} and no reset threshold is set",
         )
-    percent = (increase / baseline * 100).quantize(Decimal("0.01")) if baseline > 0 else None
+    with localcontext(prec=60):  # any stored amount, however large, gives a percent (never a 500)
+        percent = (increase / baseline * 100).quantize(Decimal("0.01")) if baseline > 0 else None
     checks = []
     if threshold.amount is not None:
         checks.append((increase <= threshold.amount, f"+{increase} against a limit of {threshold.amount}"))

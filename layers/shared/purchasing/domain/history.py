@@ -64,6 +64,27 @@ def lines_moved(
     return event(event_type, actor, summary, after.updated_at, {"lines": moved})
 
 
+def canceled(event_type: str, before: PurchaseOrder, after: PurchaseOrder, actor: str) -> HistoryEvent:
+    """Which lines were canceled, and which were closed short at what was received."""
+    moved = lines_moved(event_type, "canceled", before, after, actor)
+    old = {line.id: line for line in before.lines}
+    short = [line for line in after.lines if line.canceled_quantity != old[line.id].canceled_quantity]
+    if not short:
+        return moved
+    closed = "; ".join(
+        f"line {line.id} closed short at {line.received_quantity} of {line.quantity}"
+        f" ({line.canceled_quantity} canceled)"
+        for line in short
+    )
+    data = moved.data | {
+        "closedShort": {
+            line.id: {"received": str(line.received_quantity), "canceled": str(line.canceled_quantity)}
+            for line in short
+        }
+    }
+    return moved.model_copy(update={"summary": f"{moved.summary} by {actor}: {closed}", "data": data})
+
+
 def received(after: PurchaseOrder, line: Line, quantity: str, actor: str) -> HistoryEvent:
     summary = f"Line {line.id}: received {quantity} ({line.received_quantity} of {line.quantity})"
     return event("received", actor, summary, after.updated_at, {"lineId": line.id, "quantity": quantity})

@@ -72,15 +72,28 @@ def receive(po: PurchaseOrder, line_ref: str, quantity: Decimal, now: str) -> Pu
 
 
 def cancel_line(po: PurchaseOrder, line_ref: str, now: str) -> PurchaseOrder:
+    """An untouched line is CANCELED; a partly received one is closed short (see `_canceled`)."""
     line = find_line(po, line_ref)
     if line.status not in OPEN:
         raise PoNotEditable(f"line {line.id} is {line.status} and cannot be canceled", field="status")
-    return _replace(po, line.model_copy(update={"status": Status.CANCELED}), now)
+    return _replace(po, _canceled(line), now)
 
 
 def cancel_po(po: PurchaseOrder, now: str) -> PurchaseOrder:
-    """Cancel every open line; received lines stay received."""
-    return _move(po, now, lambda line: line.status in OPEN, Status.CANCELED, "no open line to cancel")
+    """Cancel every open line (closing partly received ones short); received lines stay received."""
+    if not any(line.status in OPEN for line in po.lines):
+        raise PoNotEditable(f"no open line to cancel (the PO is {po.status})", field="status")
+    lines = [_canceled(line) if line.status in OPEN else line for line in po.lines]
+    return next_version(po.model_copy(update={"lines": lines}), now)
+
+
+def _canceled(line: Line) -> Line:
+    """Received goods are facts: a line with receipts is closed short, RECEIVED at what arrived,
+    the rest canceled; a line with none is CANCELED."""
+    if line.received_quantity <= 0:
+        return line.model_copy(update={"status": Status.CANCELED})
+    rest = max(line.quantity - line.received_quantity, Decimal(0))
+    return line.model_copy(update={"status": Status.RECEIVED, "canceled_quantity": rest})
 
 
 def changed_lines(before: PurchaseOrder, after: PurchaseOrder) -> list[Line]:
@@ -91,6 +104,8 @@ def changed_lines(before: PurchaseOrder, after: PurchaseOrder) -> list[Line]:
 def _ordered(line: Line) -> Line:
     if line.purchase_type is PurchaseType.DIGITAL_NO_INVENTORY:
         return line.model_copy(update={"status": Status.RECEIVED, "received_quantity": line.quantity})
+    if line.received_quantity >= line.quantity:  # revised after its last receipt: nothing to wait for
+        return line.model_copy(update={"status": Status.RECEIVED})
     return line.model_copy(update={"status": Status.ORDERED})
 
 

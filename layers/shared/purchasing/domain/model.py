@@ -159,7 +159,15 @@ class Line(CamelModel):
     custom_attributes: CustomAttributes = {}
     status: Status = Status.DRAFT
     received_quantity: Quantity = Decimal(0)
+    canceled_quantity: Quantity = Field(
+        default=Decimal(0), description="what was closed short: canceled after part of it was received"
+    )
     amount: Amount = Decimal(0)
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """What the line still buys: its quantity less what was closed short."""
+        return self.quantity - self.canceled_quantity
 
 
 class ApprovalStatus(StrEnum):
@@ -269,9 +277,10 @@ def line_id(line_no: int) -> str:
 
 
 def with_totals(po: PurchaseOrder) -> PurchaseOrder:
-    """Line amounts rounded to the currency's minor unit; the subtotal skips canceled lines."""
+    """Line amounts rounded to the currency's minor unit (a unit cost may be finer than it); a line
+    closed short counts what was received; the subtotal skips canceled lines."""
     lines = [
-        line.model_copy(update={"amount": round_money(line.quantity * line.unit_cost, po.currency)})
+        line.model_copy(update={"amount": round_money(line.open_quantity * line.unit_cost, po.currency)})
         for line in po.lines
     ]
     subtotal = sum((line.amount for line in lines if line.status is not Status.CANCELED), Decimal(0))
