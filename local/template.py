@@ -249,3 +249,30 @@ def state_machine_definition(logical_id: str, physical_names: dict[str, str]) ->
         return substitutions[name]
 
     return re.sub(r"\$\{([^}]+)\}", substitute, text)
+
+
+# --- appended for checks on what CloudFormation deploys: the template after the SAM transform -----
+
+_PACKAGED_URIS = ("CodeUri", "ContentUri", "DefinitionUri")
+
+
+def transformed(template_body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template as CloudFormation receives it: local code paths replaced by S3 URIs (as
+    `sam package` does), then the SAM transform applied offline (samtranslator, no AWS call)."""
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    body = _plain(template_body if template_body is not None else load())
+    for resource in body["Resources"].values():
+        props = resource.get("Properties") or {}
+        for key in _PACKAGED_URIS:
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = f"s3://packaged/{props[key].strip('/')}"
+
+    class NoManagedPolicies:  # the template names managed policies by ARN only
+        def load(self) -> dict[str, str]:
+            return {}
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    return dict(transform(body, {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT}, NoManagedPolicies()))

@@ -305,15 +305,20 @@ def test_a_level_without_escalation_that_times_out_expires_the_round(workflow: W
     assert workflow.approval_keys() == ["APPROVAL#001#01"]
 
 
-def test_the_outcome_is_written_only_on_an_existing_round(workflow: Workflow) -> None:
+@pytest.mark.parametrize("decide", ["approve", "reject"])
+def test_an_outcome_that_cannot_be_written_fails_the_round_visibly(workflow: Workflow, decide: str) -> None:
+    # Issue 12 changes the error: a round whose outcome is not recorded stayed RUNNING unseen, so the
+    # execution now fails with an error of its own (the ExecutionsFailed alarm; `make redrive`).
     execution = workflow.start([level(1)], with_round_item=False)
 
-    workflow.approve("APPROVAL#001#01")
+    getattr(workflow, decide)("APPROVAL#001#01")
 
     result = workflow.finished(execution)
     assert result["status"] == "FAILED"
-    assert result["error"] == "DynamoDB.ConditionalCheckFailedException"
+    assert result["error"] == "RoundNotRecorded"
     assert workflow.round_item() is None
+    failed = [e for e in workflow.history(execution) if e["type"] == "TaskFailed"]
+    assert failed[-1]["taskFailedEventDetails"]["error"] == "DynamoDB.ConditionalCheckFailedException"
 
 
 @pytest.mark.parametrize("count", [1, 3, 5])

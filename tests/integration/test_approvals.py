@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from purchasing import status_service
 from purchasing.domain.approval_links import LinkClaims, sign
 from tests.conftest import LINK_SECRET, Api, Reply, Stream, Topic, claims, new_po_body
 
@@ -137,7 +138,13 @@ def test_a_rejection_at_level_two_sends_the_lines_back_to_draft_with_the_reason(
     assert approvals.po(po_id)["approvalRounds"][0]["status"] == "REJECTED"
 
 
-def test_a_level_that_times_out_escalates_then_expires(api: Api, approvals: Approvals) -> None:
+def test_a_level_that_times_out_escalates_then_expires(
+    api: Api, approvals: Approvals, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[tuple[str, float]] = []
+    monkeypatch.setattr(
+        status_service.metrics, "add_metric", lambda name, unit, value: counted.append((name, value))
+    )
     approvals.set_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))  # 2 s each
     po_id = submitted_po(api)
     approvals.settle(lambda: bool(approvals.emails_to(ANN)))
@@ -152,6 +159,8 @@ def test_a_level_that_times_out_escalates_then_expires(api: Api, approvals: Appr
     assert approvals.page(approvals.link(BOSS)).status == 410
     summaries = [event["summary"] for event in api("GET", f"/pos/{po_id}/history").body["items"]]
     assert any("expired without a decision" in summary for summary in summaries)
+    # the execution ends SUCCEEDED: the expiry is counted once, for the ApprovalRoundsExpired alarm
+    assert counted == [("ApprovalRoundsExpired", 1)]
 
 
 def test_an_escalated_request_can_be_approved(api: Api, approvals: Approvals) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from purchasing.config import settings
 from purchasing.data import (
     notifications,
@@ -32,7 +34,7 @@ from purchasing.domain.model import (
     Status,
     utc_now,
 )
-from purchasing.observability import logger
+from purchasing.observability import logger, metrics
 
 MAX_ATTEMPTS = 3
 
@@ -103,6 +105,7 @@ def recompute(
             _publish_status_change(key, after, stored.status)
         try:
             po_repository.materialize(key.org_id, stored, after, events)
+            _count_expiries(stored.po, after)
             break
         except po_repository.VersionConflict:
             continue  # the API (or the state machine) wrote meanwhile: read again
@@ -114,6 +117,15 @@ def recompute(
         _stop_superseded(key, stored.po, step.po)
     if after is not None:
         _write_lots(key, after, touched_lines)
+
+
+def _count_expiries(before: PurchaseOrder, after: PurchaseOrder) -> None:
+    """An expired round ends its execution SUCCEEDED (the state machine catches the timeout): this
+    metric, counted once when the expiry is applied, is what the ApprovalRoundsExpired alarm sees."""
+    for item in after.approval_rounds:
+        old = before.round(item.round)
+        if item.status is RoundStatus.EXPIRED and item.applied and old is not None and not old.applied:
+            metrics.add_metric(name="ApprovalRoundsExpired", unit=MetricUnit.Count, value=1)
 
 
 def _policy_if_needed(
