@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 export BC_SKIP_MAPPING := TRUE
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help dev test bench token build deploy lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev test bench token build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	unit integration e2e browser clean
 
 help:
@@ -30,6 +30,8 @@ help:
 	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: a JWT for the local cloud"
 	@echo "make build   sam build (the artifact that deploys)"
 	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"
+	@echo "make recompute ORG=<org> [PO=<id>] [STACK=<stack>]: rebuild POs' status and approvals"
+	@echo "make redrive [STACK=<stack>]: dead letters back to their queues, stream failures recomputed"
 
 $(VENV)/.stamp: pyproject.toml
 	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
@@ -61,6 +63,16 @@ dev: $(VENV)/.stamp
 
 token: $(VENV)/.stamp
 	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"
+
+# The local cloud (make dev, on PORT) unless STACK names a deployed stack (AWS credentials needed).
+REPAIR_TARGET = $(if $(STACK),--stack "$(STACK)",--url http://127.0.0.1:$(PORT))
+
+recompute: $(VENV)/.stamp
+	@test -n "$(ORG)" || { echo "usage: make recompute ORG=<org> [PO=<id>] [STACK=<stack>]"; exit 2; }
+	@$(PY) -m local.repair $(REPAIR_TARGET) recompute --org "$(ORG)" $(if $(PO),--po "$(PO)")
+
+redrive: $(VENV)/.stamp
+	@$(PY) -m local.repair $(REPAIR_TARGET) redrive
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .

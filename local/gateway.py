@@ -16,7 +16,9 @@ Like API Gateway: `path` and `pathParameters` are passed as sent (percent-encode
 text (invalid UTF-8 replaced) unless its Content-Type is one of the API's BinaryMediaTypes (then
 base64), and gateway errors (401, 413, 5xx) use the template's own GatewayResponses bodies.
 Besides the template's routes, public pages of the local cloud: /openapi.json, /docs, and
-under /_local/ the outbox of emails the topics sent (`local.outbox`).
+under /_local/ the outbox of emails the topics sent (`local.outbox`), the embedded AWS's
+endpoint and resource names (`GET /_local/aws`) and Lambda's Invoke API (`/_local/lambda/...`),
+which `local.repair` uses to reach the local cloud the way it reaches a deployed stack.
 """
 
 from __future__ import annotations
@@ -247,9 +249,11 @@ class Gateway:
         secret: bytes,
         openapi: Callable[[], dict[str, Any]] | None = None,
         outbox: outboxes.Outbox | None = None,
+        aws: dict[str, Any] | None = None,
     ) -> None:
         self.invoker = invoker
         self.outbox = outbox
+        self.aws = aws  # the embedded AWS's endpoint and the resources' names, for `local.repair`
         self.router = router
         self.secret = secret
         self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
@@ -472,6 +476,10 @@ class Gateway:
 
     def local_route(self, request: Request, path: str) -> Reply:
         parts = path[len(LOCAL_PREFIX) :].strip("/").split("/")
+        if parts[0] == "aws" and len(parts) == 1 and request.method == "GET" and self.aws is not None:
+            return _json(200, self.aws)
+        if parts[0] == "lambda" and request.method == "POST":
+            return self.lambda_invoke(request, parts[1:])
         if parts[0] != "outbox" or self.outbox is None or len(parts) > 2:
             return problem(404, "Not found", f"no local page at {path}", "not-found")
         allowed = ["GET", "HEAD", "DELETE"] if len(parts) == 1 else ["GET", "HEAD"]
@@ -496,6 +504,26 @@ class Gateway:
             return _json(200, email)
         html = outboxes.page([email], title=f"Local outbox: {email.get('subject') or email['id']}")
         return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
+
+    def lambda_invoke(self, request: Request, parts: list[str]) -> Reply:
+        """Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`, synchronous) under
+        /_local/lambda, so that boto3's Lambda client with that endpoint invokes a function here."""
+        if len(parts) != 4 or parts[:2] != ["2015-03-31", "functions"] or parts[3] != "invocations":
+            return problem(404, "Not found", "no such Lambda API path", "not-found")
+        if parts[2] not in self.invoker.specs:
+            return _json(404, {"Type": "User", "message": f"Function not found: {parts[2]}"})
+        try:
+            event = json.loads(request.body or b"{}")
+        except ValueError:
+            return _json(400, {"Type": "User", "message": "the payload is not JSON"})
+        try:
+            result = self.invoker.invoke(parts[2], event)
+        except Exception as error:  # as Lambda: 200, the error in the payload, X-Amz-Function-Error
+            body = {"errorMessage": str(error), "errorType": type(error).__name__}
+            reply = _json(200, body)
+            reply.headers.append(("X-Amz-Function-Error", "Unhandled"))
+            return reply
+        return _json(200, result)
 
 
 def _json(status: int, body: Any) -> Reply:

@@ -11,6 +11,11 @@ handed out before still read the old shard, which no longer grows: a stream read
 cloud's stream pump) would see nothing written after the first canceled transaction. Here the
 restored table keeps the live shard object, holding the records it had before the transaction
 (a canceled transaction writes nothing to the stream, as in DynamoDB).
+
+GetShardIterator (DynamoDB Streams): moto keeps an AT_/AFTER_SEQUENCE_NUMBER iterator's sequence
+number as the string it was sent, and fails on the first GetRecords; an unknown shard fails an
+assertion. Here the number is an integer, and an unknown shard is DynamoDB's
+ResourceNotFoundException (what `local.repair` meets for a failure record whose shard is gone).
 """
 
 from __future__ import annotations
@@ -75,6 +80,24 @@ def _keeping_stream_shards(function: Any) -> Any:
     return transact_write_items
 
 
+def _stream_iterators(function: Any) -> Any:
+    from moto.core.exceptions import JsonRESTError
+
+    @wraps(function)
+    def get_shard_iterator(
+        backend: Any, arn: str, shard_id: str, iterator_type: str, sequence_number: Any = None
+    ) -> Any:
+        shard = getattr(backend._get_table_from_arn(arn), "stream_shard", None)
+        if shard is None or shard.id != shard_id:
+            raise JsonRESTError(
+                "ResourceNotFoundException", f"Requested resource not found: Shard: {shard_id}"
+            )
+        number = int(sequence_number) if sequence_number is not None else None
+        return function(backend, arn, shard_id, iterator_type, number)
+
+    return get_shard_iterator
+
+
 def apply() -> None:
     """Idempotent; call before moto serves requests."""
     global _applied
@@ -89,4 +112,7 @@ def apply() -> None:
     models.copy = shim  # type: ignore[assignment]
     backend = models.DynamoDBBackend
     backend.transact_write_items = _keeping_stream_shards(shim.transaction(backend.transact_write_items))  # type: ignore[method-assign]
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    DynamoDBStreamsBackend.get_shard_iterator = _stream_iterators(DynamoDBStreamsBackend.get_shard_iterator)  # type: ignore[method-assign]
     _applied = True

@@ -70,6 +70,7 @@ class LocalCloud:
                 secret,
                 openapi=lambda: openapi.document(specs),
                 outbox=self.outbox,
+                aws={"endpoint": self.moto.endpoint, "names": self.resources.names},
             )
             self.server = gateway.serve(api, self.host, self.port)  # bound: its URL is known
             for spec in specs.values():  # links the handlers build to the API lead here
