@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import moto_fixes, template
+from local import iam, moto_fixes, template
 
 STACK = "purchase-orders-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -57,6 +57,7 @@ class Moto:
 
     def stop(self) -> None:
         self.server.stop()
+        iam.relax()  # moto's settings are the process's: the next moto started here starts open
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -72,6 +73,7 @@ def start_moto(host: str = "127.0.0.1") -> Moto:
     chosen port before the server starts.
     """
     moto_fixes.apply()
+    iam.relax()
     port = free_port(host)
     os.environ["MOTO_PORT"] = str(port)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
-import os
 import re
 import socket
 import sys
@@ -46,7 +45,7 @@ from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandler
 
 from local import outbox as outboxes
-from local import template
+from local import runtime, template
 from local import token as tokens
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -194,39 +193,32 @@ class LambdaContext:
 
 
 class Invoker:
-    """Runs the template's functions in this process, one invocation at a time.
+    """Runs the template's functions in this process, one invocation at a time, each with only its
+    own environment, credentials and copy of the shared layer (`local.runtime`), as in Lambda."""
 
-    Each module is imported once, with every function's environment already in os.environ (the
-    handlers read it at import, and the shared layer caches what it read from the first import
-    on). Functions share the process environment: where two of them set the same variable
-    differently, the later one wins and a warning says so.
-    """
-
-    def __init__(self, specs: dict[str, template.FunctionSpec]) -> None:
+    def __init__(
+        self, specs: dict[str, template.FunctionSpec], runtimes: runtime.Runtimes | None = None
+    ) -> None:
         self.specs = specs
+        self.runtimes = runtimes or runtime.Runtimes(specs)
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
 
     def load_all(self) -> None:
-        seen: dict[str, tuple[str, str]] = {}
-        for spec in self.specs.values():
-            for key, value in spec.environment.items():
-                if key in seen and seen[key][1] != value:
-                    log(f"warning: {key} differs between {seen[key][0]} and {spec.logical_id}")
-                seen[key] = (spec.logical_id, value)
-                os.environ[key] = value
-        for spec in self.specs.values():
-            self._modules[spec.logical_id] = template.load_module(spec)
+        self.runtimes.refresh()
+        for logical_id in self.specs:
+            self.module(logical_id)
 
     def module(self, logical_id: str) -> ModuleType:
         if logical_id not in self._modules:
-            self._modules[logical_id] = template.load_module(self.specs[logical_id])
+            with self._lock, self.runtimes.running(logical_id):  # imported as its cold start would
+                self._modules[logical_id] = template.load_module(self.specs[logical_id], fresh=True)
         return self._modules[logical_id]
 
     def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
         spec = self.specs[logical_id]
         handler: Callable[[dict[str, Any], Any], Any] = getattr(self.module(logical_id), spec.handler_name)
-        with self._lock:
+        with self._lock, self.runtimes.running(logical_id):
             context = LambdaContext(spec, request_id or str(uuid.uuid4()))
             started = time.monotonic()
             try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from local import cloud, gateway, openapi, pumps, template
+from local import cloud, gateway, iam, openapi, pumps, runtime, template
 from local import outbox as outboxes
 from local import token as tokens
 
@@ -61,7 +61,9 @@ class LocalCloud:
             cloud.use_endpoint(self.moto.endpoint)
             self.resources = cloud.create_resources(self.moto)
             specs = template.functions(self.resources.names)
-            invoker = gateway.Invoker(specs)
+            # from here on each function's calls are checked against its own role
+            credentials = iam.enforce(self.moto.client, self.resources.names)
+            invoker = gateway.Invoker(specs, runtime.Runtimes(specs, credentials))
             self.outbox = outboxes.Outbox()
             self.outbox.clear()  # what it held points at a moto state that is gone
             api = gateway.Gateway(

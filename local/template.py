@@ -118,10 +118,11 @@ def routes() -> list[Route]:
     return [route for spec in functions().values() for route in spec.routes]
 
 
-def load_module(spec: FunctionSpec) -> ModuleType:
-    """Import a function's handler module under a name of its own (every function has an app.py)."""
+def load_module(spec: FunctionSpec, fresh: bool = False) -> ModuleType:
+    """Import a function's handler module under a name of its own (every function has an app.py);
+    once, unless `fresh` (a cold start: imported again, with whatever the layer's modules are now)."""
     name = f"functions_{spec.code_uri.name}_{spec.module_file.stem}"
-    if name in sys.modules:
+    if name in sys.modules and not fresh:
         return sys.modules[name]
     layer = str(ROOT / "layers" / "shared")
     if layer not in sys.path:
@@ -145,8 +146,11 @@ def resolve(value: Any, names: dict[str, str]) -> Any:
         if key == "Ref":
             return _ref(str(arg), names)
         if key == "Fn::Sub":
-            text = arg if isinstance(arg, str) else arg[0]
-            return re.sub(r"\$\{([^}]+)\}", lambda m: _sub_var(m.group(1), names), text)
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] if len(arg) > 1 else {})
+            own = {str(name): str(resolve(item, names)) for name, item in variables.items()}
+            return re.sub(
+                r"\$\{([^}]+)\}", lambda m: own.get(m.group(1)) or _sub_var(m.group(1), names), text
+            )
         if key == "Fn::GetAtt":
             logical, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
             if f"{logical}.{attribute}" in names:  # the real value, where the resource was created
@@ -160,7 +164,13 @@ def resolve(value: Any, names: dict[str, str]) -> Any:
 
 
 def _ref(name: str, names: dict[str, str]) -> str:
-    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "purchase-orders-local"}
+    pseudo = {
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT,
+        "AWS::StackName": "purchase-orders-local",
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
     if name in pseudo:
         return pseudo[name]
     parameters = load().get("Parameters") or {}

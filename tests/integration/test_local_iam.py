@@ -1,0 +1,201 @@
+"""Each function of the local cloud under its own role (moto's IAM enforcement, the transformed
+template's policies) and with only its own environment."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local import cloud, gateway, iam, runtime, template
+
+
+@pytest.fixture
+def local_aws(moto_server: cloud.Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[cloud.Resources]:
+    """The template's resources in the embedded moto, the handlers' SDK pointed at it."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", template.REGION)
+    monkeypatch.setenv("AWS_REGION", template.REGION)
+    for key, value in cloud.FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    yield cloud.create_resources(moto_server)
+
+
+def role_client(credentials: iam.Credentials, service: str, endpoint: str) -> Any:
+    factory: Any = boto3.client
+    return factory(
+        service,
+        endpoint_url=endpoint,
+        region_name=template.REGION,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+    )
+
+
+def error_code(call: Any) -> str:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return str(raised.value.response["Error"]["Code"])
+
+
+def test_the_transformed_template_gives_every_function_a_role_with_the_issue_12_permissions() -> None:
+    transformed = iam.transform()
+    roles = iam.roles(transformed)
+    functions = set(template.resources("AWS::Serverless::Function"))
+
+    assert functions <= set(roles)
+    assert "ApprovalStateMachine" in roles
+
+    def actions(function: str) -> set[str]:
+        found: set[str] = set()
+        for document in iam.policies(transformed, roles[function], {}).values():
+            for statement in json.loads(document)["Statement"]:
+                listed = statement["Action"]
+                found |= {listed} if isinstance(listed, str) else set(listed)
+        return found
+
+    assert "dynamodb:BatchWriteItem" in actions("TemplatesApiFunction")
+    assert "s3:ListBucket" in actions("DocumentIngestFunction")
+
+
+def test_a_function_may_do_what_its_role_allows_and_nothing_else(
+    moto_server: cloud.Moto, local_aws: cloud.Resources
+) -> None:
+    names = local_aws.names
+    credentials = iam.enforce(moto_server.client, names)
+    settings_role = credentials["SettingsApiFunction"]
+    dynamodb = role_client(settings_role, "dynamodb", moto_server.endpoint)
+    table = names["PurchaseOrdersTable"]
+    item = {"PK": {"S": f"T#{uuid.uuid4().hex}"}, "SK": {"S": "X"}}
+
+    dynamodb.put_item(TableName=table, Item=item)  # its policy: GetItem and PutItem on the table
+
+    assert error_code(lambda: dynamodb.delete_item(TableName=table, Key=item)) == "AccessDeniedException"
+    assert error_code(lambda: dynamodb.describe_table(TableName=table)) == "AccessDeniedException"
+    # a transaction is authorized item by item: PutItem is allowed, DeleteItem is not
+    other = {"PK": item["PK"], "SK": {"S": "Y"}}
+    transaction = [
+        {"Put": {"TableName": table, "Item": item}},
+        {"Delete": {"TableName": table, "Key": other}},
+    ]
+    assert error_code(lambda: dynamodb.transact_write_items(TransactItems=transaction)) == (
+        "AccessDeniedException"
+    )
+    sns = role_client(settings_role, "sns", moto_server.endpoint)
+    topic = names["PoEventsTopic"]
+    assert error_code(lambda: sns.publish(TopicArn=topic, Message="{}")) == "AccessDenied"  # moto's code
+    # the stream consumer may publish to its topics; the local cloud itself may do anything
+    role_client(credentials["StatusStreamFunction"], "sns", moto_server.endpoint).publish(
+        TopicArn=topic, Message="{}"
+    )
+    moto_server.client("sns").publish(TopicArn=topic, Message="{}")
+    # unknown or forged credentials are refused
+    forged = iam.Credentials(settings_role.access_key_id, "not-the-secret", settings_role.session_token)
+    assert error_code(lambda: role_client(forged, "sns", moto_server.endpoint).list_topics()) == (
+        "SignatureDoesNotMatch"
+    )
+    stranger = iam.Credentials("AKIAUNKNOWN000000000", "secret")
+    assert error_code(lambda: role_client(stranger, "sns", moto_server.endpoint).list_topics()) == (
+        "InvalidClientTokenId"
+    )
+
+
+def test_each_function_sees_exactly_its_own_environment_and_layer(local_aws: cloud.Resources) -> None:
+    specs = template.functions(local_aws.names)
+    credentials = {"SettingsApiFunction": iam.Credentials("ASIAEXAMPLE", "secret", "token")}
+    runtimes = runtime.Runtimes(specs, credentials)
+    assert "DOCUMENTS_BUCKET" not in specs["SettingsApiFunction"].environment  # what the test relies on
+
+    settings_env = runtimes.environment("SettingsApiFunction")
+    documents_env = runtimes.environment("DocumentsApiFunction")
+
+    assert "DOCUMENTS_BUCKET" not in settings_env
+    assert documents_env["DOCUMENTS_BUCKET"] == local_aws.names["DocumentsBucket"]
+    assert settings_env["AWS_ACCESS_KEY_ID"] == "ASIAEXAMPLE" and settings_env["AWS_SESSION_TOKEN"] == "token"
+    assert documents_env["AWS_ACCESS_KEY_ID"] == cloud.FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]  # none given
+    seen: dict[str, Any] = {}
+    for function in ("DocumentsApiFunction", "SettingsApiFunction", "DocumentsApiFunction"):
+        with runtimes.running(function):
+            from purchasing import config
+
+            seen.setdefault(function, []).append((config, config.settings().documents_bucket))
+    documents_first, documents_second = seen["DocumentsApiFunction"]
+    (settings,) = seen["SettingsApiFunction"]
+    assert documents_first == documents_second  # its own copy of the layer, kept between invocations
+    assert documents_first[1] == local_aws.names["DocumentsBucket"]
+    assert settings[0] is not documents_first[0] and settings[1] == ""  # cached by the other: not seen
+
+
+def _gone_upload_event(bucket: str, queue_arn: str) -> dict[str, Any]:
+    """What S3 sent for an upload that has been quarantined (deleted) since: delivered again."""
+    key = f"uploads/acme/{uuid.uuid4().hex}/{uuid.uuid4().hex}/file.pdf"
+    notification = {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 10}},
+            }
+        ]
+    }
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "handle",
+                "body": json.dumps(notification),
+                "attributes": {"ApproximateReceiveCount": "2"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": template.REGION,
+            }
+        ]
+    }
+
+
+def _without_statement(function: str, sid: str) -> dict[str, Any]:
+    """A copy of template.yaml whose function has lost one statement of its policy."""
+    source = copy.deepcopy(json.loads(json.dumps(template.load())))
+    for policy in source["Resources"][function]["Properties"]["Policies"]:
+        if isinstance(policy, dict) and "Statement" in policy:
+            policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
+    return source
+
+
+@pytest.mark.parametrize(
+    ("source", "failed"),
+    [
+        pytest.param(None, 0, id="template.yaml: 404, the message is done"),
+        pytest.param(
+            _without_statement("DocumentIngestFunction", "SeeMissingUploads"),
+            1,
+            id="without s3:ListBucket: 403, the message fails (until the DLQ)",
+        ),
+    ],
+)
+def test_a_redelivered_event_for_a_gone_upload_needs_list_bucket(
+    moto_server: cloud.Moto, local_aws: cloud.Resources, source: dict[str, Any] | None, failed: int
+) -> None:
+    names = local_aws.names
+    transformed = iam.transform(source) if source is not None else None
+    credentials = iam.enforce(moto_server.client, names, transformed)
+    specs = template.functions(names)
+    invoker = gateway.Invoker(specs, runtime.Runtimes(specs, credentials))
+    event = _gone_upload_event(names["DocumentsBucket"], names["DocumentUploadsQueue.Arn"])
+
+    response = invoker.invoke("DocumentIngestFunction", event)
+
+    assert len(response["batchItemFailures"]) == failed
+    admin = moto_server.client("s3")
+    assert error_code(lambda: admin.head_object(Bucket=names["DocumentsBucket"], Key="uploads/gone")) == "404"
