@@ -16,17 +16,35 @@ GetShardIterator (DynamoDB Streams): moto keeps an AT_/AFTER_SEQUENCE_NUMBER ite
 number as the string it was sent, and fails on the first GetRecords; an unknown shard fails an
 assertion. Here the number is an integer, and an unknown shard is DynamoDB's
 ResourceNotFoundException (what `local.repair` meets for a failure record whose shard is gone).
+
+TransactWriteItems isolation: moto applies a transaction's items one by one and undoes a
+canceled one by putting back a copy of the whole table taken before it. Under concurrent
+requests (the threaded server, threads in tests) that loses and invents data: a reader saw the
+items of a transaction that was then canceled (a writer numbered its line after a line that never
+existed), and the copy put back erased what other writers committed meanwhile, or brought back
+what a canceled transaction had half written. DynamoDB never shows a canceled transaction's
+writes and never undoes another writer's. Here every write to the tables is serialized, and a
+transaction checks all its conditions before it writes anything: a canceled transaction writes
+nothing, so there is nothing to undo.
+
+TransactWriteItems ClientRequestToken: DynamoDB answers a repeated call with the same token
+(within 10 minutes) with success and writes nothing again; that is what makes a retry after a
+lost answer safe. moto ignores the token and applies the transaction twice.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
+import time
 from functools import wraps
 from types import ModuleType
 from typing import Any
 
 _applied = False
+_writes = threading.RLock()  # one writer at a time over every table of the embedded moto
+TOKEN_LIFETIME_SECONDS = 600
 
 
 class _OneCopyPerTable:
@@ -98,6 +116,81 @@ def _stream_iterators(function: Any) -> Any:
     return get_shard_iterator
 
 
+def _serialized(function: Any) -> Any:
+    @wraps(function)
+    def write(*args: Any, **kwargs: Any) -> Any:
+        with _writes:
+            return function(*args, **kwargs)
+
+    return write
+
+
+def _conditions_first(function: Any) -> Any:
+    """Evaluate every condition of the transaction on the items as they are; if one fails, cancel
+    it (with moto's reasons, in order) before anything is written."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import TransactionCanceledException
+
+    @wraps(function)
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]], *args: Any) -> Any:
+        errors: list[tuple[str | None, str | None, Any]] = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            expression = op.get("ConditionExpression")
+            if expression is None or op.get("TableName") not in backend.tables:
+                errors.append((None, None, None))
+                continue
+            table = backend.get_table(op["TableName"])
+            key = op.get("Key") or {
+                name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr) if name
+            }
+            current = backend.get_item(op["TableName"], key)
+            condition = get_filter_expression(
+                expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            )
+            passed = condition.expr(current)
+            errors.append((None, None, None) if passed else ("ConditionalCheckFailed", "", None))
+        if any(code is not None for code, _, _ in errors):
+            raise TransactionCanceledException(errors)
+        return function(backend, transact_items, *args)
+
+    return transact_write_items
+
+
+class _Tokens:
+    """ClientRequestToken of TransactWriteItems: a repeat with the same token and the same items
+    succeeds without writing; with other items it is refused, as in DynamoDB."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[float, str]] = {}
+
+    def handler(self, function: Any) -> Any:
+        from moto.core.responses import ActionResult
+        from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+
+        @wraps(function)
+        def transact_write_items(handler: Any) -> Any:
+            token = handler.body.get("ClientRequestToken")
+            if token is None:
+                return function(handler)
+            fingerprint = json.dumps(handler.body["TransactItems"], sort_keys=True)
+            with _writes:
+                now = time.monotonic()
+                seen = self._seen.get(token)
+                if seen is not None and now - seen[0] < TOKEN_LIFETIME_SECONDS:
+                    if seen[1] != fingerprint:
+                        raise DynamodbException(
+                            ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+                            "the ClientRequestToken was used with other items",
+                        )
+                    return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+                result = function(handler)
+                self._seen[token] = (now, fingerprint)
+                return result
+
+        return transact_write_items
+
+
 def apply() -> None:
     """Idempotent; call before moto serves requests."""
     global _applied
@@ -111,8 +204,14 @@ def apply() -> None:
     shim = _OneCopyPerTable(Table)
     models.copy = shim  # type: ignore[assignment]
     backend = models.DynamoDBBackend
-    backend.transact_write_items = _keeping_stream_shards(shim.transaction(backend.transact_write_items))  # type: ignore[method-assign]
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     DynamoDBStreamsBackend.get_shard_iterator = _stream_iterators(DynamoDBStreamsBackend.get_shard_iterator)  # type: ignore[method-assign]
+    transact = _conditions_first(_keeping_stream_shards(shim.transaction(backend.transact_write_items)))
+    backend.transact_write_items = transact  # type: ignore[method-assign]
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
+        setattr(backend, name, _serialized(getattr(backend, name)))
+    from moto.dynamodb.responses import DynamoHandler
+
+    DynamoHandler.transact_write_items = _Tokens().handler(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
     _applied = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.core import Section
 from bench.sections import (
     approvals,
+    concurrent_lines,
     documents,
     dynamodb_calls,
     get_latency,
@@ -21,4 +22,5 @@ SECTIONS: list[Section] = [
     recompute_latency.SECTION,
     approvals.SECTION,
     documents.SECTION,
+    concurrent_lines.SECTION,
 ]

@@ -385,7 +385,13 @@ def connection() -> Connection:
 
 
 def write(ops: Sequence[Op]) -> None:
-    """The ops as one TransactWriteItems (TransactWriteError when it is canceled)."""
+    """The ops as one TransactWriteItems (TransactWriteError when it is canceled).
+
+    A call whose answer was lost (a timeout, a 500) may have committed. botocore retries it with the
+    same ClientRequestToken (an idempotency token it fills in), which DynamoDB answers with success
+    without writing again: the retry's conditions never fail on what the first call wrote, so the
+    caller never takes its own write for a concurrent change and applies it twice. Only a canceled
+    transaction (which wrote nothing) is retried on fresh data, by the callers."""
     with TransactWrite(connection=connection()) as transaction:
         for op in ops:
             if op.kind == "put":
@@ -403,6 +409,9 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
         write(ops)
     except TransactWriteError as error:
         failed = failed_items(ops, error)
+        reasons = {reason.code for reason in error.cancellation_reasons or [] if reason}
+        if "TransactionConflict" in reasons:
+            raise VersionConflict from error  # another transaction on one of the items: retry
         if any(isinstance(item, PoNumberItem) for item in failed):
             raise DuplicatePoNumber(
                 f"PO number {number} is already used in this organization", field="number"
