@@ -1,4 +1,4 @@
-"""Org settings over HTTP: the approval policy (admins only)."""
+"""Org settings over HTTP: the approval policy and the exchange rates (admins only)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from purchasing import approval_service
 from purchasing.api.auth import ADMIN
 from purchasing.api.http import Api, caller, ok
-from purchasing.domain.approval_route import ApprovalPolicy
+from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates
 from purchasing.observability import logger, metrics, tracer
 
 app = Api()
@@ -24,6 +24,18 @@ def get_policy() -> ApprovalPolicy:
 def put_policy(body: ApprovalPolicy) -> ApprovalPolicy:
     """Replace the policy. Rounds already running keep the route they started with."""
     return approval_service.put_policy(caller(app, ADMIN), body)
+
+
+@app.get("/settings/exchange-rates", responses=ok(200, ExchangeRates), tags=["Settings"])
+def get_rates() -> ExchangeRates:
+    """What one unit of each currency is worth in the base currency (the policy's currency)."""
+    return approval_service.get_rates(caller(app, ADMIN))
+
+
+@app.put("/settings/exchange-rates", responses=ok(200, ExchangeRates, 409), tags=["Settings"])
+def put_rates(body: ExchangeRates) -> ExchangeRates:
+    """Replace the rates. A PO in a currency without a rate goes through every amount-gated level."""
+    return approval_service.put_rates(caller(app, ADMIN), body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

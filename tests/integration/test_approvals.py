@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 import pytest
 
 from purchasing import status_service
+from purchasing.data import settings_repository
 from purchasing.domain.approval_links import LinkClaims, sign
+from purchasing.domain.approval_route import STORED, ApprovalPolicy
 from tests.conftest import LINK_SECRET, Api, Reply, Stream, Topic, claims, new_po_body
 
 BUYER = "buyer@acme.example.com"
@@ -40,6 +42,11 @@ class Approvals:
         self.api.caller = buyer
         assert reply.status == 200, reply.body
         return dict(reply.body)
+
+    def store_policy(self, *levels: dict[str, Any]) -> None:
+        """A policy as stored before timeoutHours had a minimum: short timeouts run in a test."""
+        policy = ApprovalPolicy.model_validate({"levels": list(levels), "version": 1}, context=STORED)
+        settings_repository.put_policy("acme", policy)
 
     def settle(self, until: Callable[[], bool], seconds: float = 15) -> None:
         """Deliver the stream to the consumer until `until()` holds (the state machine runs on)."""
@@ -145,7 +152,7 @@ def test_a_level_that_times_out_escalates_then_expires(
     monkeypatch.setattr(
         status_service.metrics, "add_metric", lambda name, unit, value: counted.append((name, value))
     )
-    approvals.set_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))  # 2 s each
+    approvals.store_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))  # 2 s each
     po_id = submitted_po(api)
     approvals.settle(lambda: bool(approvals.emails_to(ANN)))
     first_link = approvals.link(ANN)
@@ -164,7 +171,7 @@ def test_a_level_that_times_out_escalates_then_expires(
 
 
 def test_an_escalated_request_can_be_approved(api: Api, approvals: Approvals) -> None:
-    approvals.set_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))
+    approvals.store_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))
     po_id = submitted_po(api)
     approvals.approve(BOSS)
     approvals.settle(lambda: approvals.po(po_id)["status"] == "APPROVED")

@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from purchasing.domain.approval_route import ApprovalPolicy, ResetThreshold, route, within_reset_threshold
+from purchasing.domain.approval_route import (
+    STORED,
+    ApprovalPolicy,
+    ApprovalRoute,
+    ExchangeRates,
+    ResetThreshold,
+    route,
+    within_reset_threshold,
+)
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=2)
 
@@ -107,3 +115,102 @@ def test_decreases_are_always_within_and_the_threshold_is_monotonic(
     low, high = sorted((a, b))
     if within_reset_threshold(threshold, baseline, high)[0]:
         assert within_reset_threshold(threshold, baseline, low)[0]
+
+
+# --- currency (issue 9, point 2) ---------------------------------------------------------------
+
+
+def gated(currency: str = "USD") -> ApprovalPolicy:
+    return ApprovalPolicy.model_validate(
+        {
+            "currency": currency,
+            "levels": [
+                {"name": "Manager", "approvers": ["ann@example.com"]},
+                {"name": "Director", "approvers": ["dir@example.com"], "minAmount": "5000"},
+            ],
+        }
+    )
+
+
+RATES = ExchangeRates.model_validate({"baseCurrency": "USD", "rates": {"KWD": "3.25", "JPY": "0.0067"}})
+
+
+def applies(result: ApprovalRoute) -> list[str]:
+    return [level.name for level in result.levels if level.applies]
+
+
+def test_amounts_are_compared_in_the_policys_currency() -> None:
+    kwd = route(gated(), Decimal("4999.000"), "KWD", RATES)
+    assert applies(kwd) == ["Manager", "Director"]  # 16246.75 USD
+    assert (kwd.base_subtotal, kwd.exchange_rate, kwd.base_currency) == (
+        Decimal("16246.75"),
+        Decimal("3.25"),
+        "USD",
+    )
+    assert kwd.conversion == "4999.000 KWD at 3.25 = 16246.75 USD"
+    assert kwd.levels[1].reason == "subtotal 4999.000 KWD = 16246.75 USD is at least 5000"
+    jpy = route(gated(), Decimal(6000), "JPY", RATES)
+    assert applies(jpy) == ["Manager"]  # 40.20 USD
+    same = route(gated(), Decimal(6000), "USD", RATES)
+    assert (same.exchange_rate, same.conversion, applies(same)) == (None, None, ["Manager", "Director"])
+
+
+def test_without_a_rate_every_amount_gated_level_applies_and_the_route_says_why() -> None:
+    result = route(gated(), Decimal(1), "CHF", RATES)
+    assert applies(result) == ["Manager", "Director"]
+    assert result.base_subtotal is None
+    assert result.conversion == "no exchange rate from CHF to USD: every amount-gated level applies"
+    assert "no exchange rate from CHF to USD" in result.levels[1].reason
+    other_base = route(gated("EUR"), Decimal(1), "KWD", RATES)
+    assert applies(other_base) == ["Manager", "Director"]
+    assert (
+        other_base.conversion is not None
+        and "rates are to USD, not to the policy's EUR" in other_base.conversion
+    )
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=3), st.sampled_from(["KWD", "JPY", "CHF", "USD"]))
+def test_a_missing_rate_never_needs_fewer_levels_than_any_rate(amount: Decimal, currency: str) -> None:
+    without = set(applies(route(gated(), amount, currency, None)))
+    assert without >= set(applies(route(gated(), amount, currency, RATES)))
+
+
+def test_rates_must_be_positive_decimal_strings() -> None:
+    for rates in ({"KWD": "0"}, {"KWD": "-1"}, {"KWD": 3.25}, {"kwd": "1"}):
+        with pytest.raises(ValidationError):
+            ExchangeRates.model_validate({"baseCurrency": "USD", "rates": rates})
+    fine = ExchangeRates.model_validate({"baseCurrency": "USD", "rates": {"KRW": "0.0007215000"}})
+    assert fine.model_dump(mode="json", by_alias=True)["rates"] == {"KRW": "0.0007215000"}
+
+
+# --- who may approve (issue 9, point 8) -----------------------------------------------------------
+
+
+def test_a_timeout_below_a_quarter_hour_is_refused_but_a_stored_one_still_reads() -> None:
+    body = {"levels": [{"name": "A", "approvers": ["a@example.com"], "timeoutHours": "0.2"}]}
+    with pytest.raises(ValidationError, match="at least 0.25"):
+        ApprovalPolicy.model_validate(body)
+    assert ApprovalPolicy.model_validate(body, context=STORED).levels[0].timeout_hours == Decimal("0.2")
+    body["levels"][0]["timeoutHours"] = "0.25"
+    assert route(ApprovalPolicy.model_validate(body), Decimal(1)).levels[0].timeout_seconds == 900
+
+
+def test_a_level_only_the_requester_approves_asks_its_escalation_at_once_or_is_blocked() -> None:
+    escalating = ApprovalPolicy.model_validate(
+        {"levels": [{"name": "Manager", "approvers": ["Me@example.com"], "timeoutHours": "1",
+                     "escalateTo": ["me@example.com", "boss@example.com"]}]}
+    )  # fmt: skip
+    (level,) = route(escalating, Decimal(1), requesters=["me@example.com"]).levels
+    assert (level.approvers, level.escalate_to, level.blocked) == (["boss@example.com"], [], None)
+    assert "its escalation (boss@example.com) is asked" in level.reason
+    alone = ApprovalPolicy.model_validate({"levels": [{"name": "Manager", "approvers": ["me@example.com"]}]})
+    blocked = route(alone, Decimal(1), requesters=["ME@example.com"])
+    assert blocked.levels[0].blocked == (
+        "level 'Manager' has no one who may approve this PO: its approvers (me@example.com) requested it,"
+        " and it has no escalateTo"
+    )
+    assert blocked.summary.endswith("blocked: no one may approve at Manager")
+    shared = ApprovalPolicy.model_validate(
+        {"levels": [{"name": "Manager", "approvers": ["me@example.com", "ann@example.com"]}]}
+    )
+    assert route(shared, Decimal(1), requesters=["me@example.com"]).levels[0].blocked is None

@@ -1,4 +1,5 @@
-"""Use cases of approvals at the API: the org's policy, a PO's route, and approvers' links."""
+"""Use cases of approvals at the API: the org's policy and exchange rates, a PO's route, and
+approvers' links."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from dataclasses import dataclass
 from purchasing.api.auth import Principal
 from purchasing.data import po_repository, secrets, settings_repository
 from purchasing.domain import approval_links, approvals, history
-from purchasing.domain.approval_route import ApprovalPolicy, ApprovalRoute, route, within_reset_threshold
-from purchasing.domain.model import ApprovalRequest, ApprovalStatus, CamelModel, PurchaseOrder, utc_now
+from purchasing.domain.approval_route import (
+    ApprovalPolicy,
+    ApprovalRoute,
+    ExchangeRates,
+    Resubmission,
+    requesters,
+    resubmission,
+    route,
+)
+from purchasing.domain.model import ApprovalRequest, ApprovalStatus, PurchaseOrder, utc_now
 from purchasing.po_service import get
-
-
-class Resubmission(CamelModel):
-    approved_subtotal: str
-    within_reset_threshold: bool
-    reason: str
 
 
 class RouteView(ApprovalRoute):
@@ -36,19 +39,32 @@ def put_policy(principal: Principal, policy: ApprovalPolicy) -> ApprovalPolicy:
     return stored
 
 
+def get_rates(principal: Principal) -> ExchangeRates:
+    """The org's exchange rates (none yet: to the policy's currency, empty)."""
+    stored = settings_repository.get_rates(principal.org_id)
+    return stored or ExchangeRates(base_currency=get_policy(principal).currency)
+
+
+def put_rates(principal: Principal, rates: ExchangeRates) -> ExchangeRates:
+    current = settings_repository.get_rates(principal.org_id)
+    stored = rates.model_copy(
+        update={
+            "version": (current.version if current else 0) + 1,
+            "updated_at": utc_now(),
+            "updated_by": principal.email,
+        }
+    )
+    settings_repository.put_rates(principal.org_id, stored)
+    return stored
+
+
 def route_of(principal: Principal, po_id: str) -> RouteView:
-    """The levels and approvers this PO would go through now, and why."""
+    """The levels and approvers this PO would go through if submitted now, and why; for a PO
+    approved before, whether it would be approved again at once or which change needs a round."""
     po = get(principal, po_id)
-    policy = get_policy(principal)
-    view = RouteView.model_validate(route(policy, po.totals.subtotal).model_dump())
-    if po.approved_subtotal is not None:
-        within, reason = within_reset_threshold(
-            policy.reset_threshold, po.approved_subtotal, po.totals.subtotal
-        )
-        view.resubmission = Resubmission(
-            approved_subtotal=str(po.approved_subtotal), within_reset_threshold=within, reason=reason
-        )
-    return view
+    policy, rates = get_policy(principal), settings_repository.get_rates(principal.org_id)
+    planned = route(policy, po.totals.subtotal, po.currency, rates, requesters(po, principal.email))
+    return RouteView(**dict(planned), resubmission=resubmission(policy, po, rates))
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from purchasing.api.schemas import (
     UpdateLineRequest,
     UpdatePoRequest,
 )
-from purchasing.data import po_repository
+from purchasing.data import po_repository, settings_repository
 from purchasing.data.idempotency import once
 from purchasing.domain import approvals, history, lifecycle, purchase_orders
+from purchasing.domain.approval_route import ApprovalPolicy
 from purchasing.domain.errors import (
     ConcurrentUpdate,
     DuplicatePoNumber,
@@ -170,11 +171,16 @@ def update_line(
 
 
 def submit(principal: Principal, po_id: str, if_match: int | None) -> PurchaseOrder:
-    """Request approval for the DRAFT lines; a round already running for others is superseded."""
+    """Request approval for the DRAFT lines; a round already running for others is superseded.
+    Refused (409) when a level of the route would have no one allowed to approve."""
+    policy = settings_repository.get_policy(principal.org_id) or ApprovalPolicy()
+    rates = settings_repository.get_rates(principal.org_id)
 
     def change(po: PurchaseOrder, now: str) -> PurchaseOrder:
         submitted = approvals.supersede(lifecycle.submit(po, now), now)
-        return submitted.model_copy(update={"submitted_by": principal.email})
+        submitted = submitted.model_copy(update={"submitted_by": principal.email})
+        approvals.check_routable(submitted, policy, rates)
+        return submitted
 
     return _move(principal, po_id, if_match, change, "submitted", "submitted for approval")
 

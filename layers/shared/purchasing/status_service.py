@@ -37,6 +37,7 @@ from purchasing.domain.model import (
 from purchasing.observability import logger, metrics
 
 MAX_ATTEMPTS = 3
+Rules = tuple[approval_route.ApprovalPolicy | None, approval_route.ExchangeRates | None]  # policy, rates
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def recompute_batch(records: Iterable[dict[str, Any]]) -> set[PoKey]:
             line = line_ref(record)
             touched[key].update([line] if line else [])
     failed = set()
-    policies: dict[str, approval_route.ApprovalPolicy | None] = {}  # read once per org per batch
+    policies: dict[str, Rules] = {}  # read once per org per batch
     for key, lines in touched.items():
         try:
             recompute(key, lines, policies)
@@ -78,11 +79,7 @@ def recompute_batch(records: Iterable[dict[str, Any]]) -> set[PoKey]:
     return failed
 
 
-def recompute(
-    key: PoKey,
-    touched_lines: set[str],
-    policies: dict[str, approval_route.ApprovalPolicy | None] | None = None,
-) -> None:
+def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | None = None) -> None:
     after: PurchaseOrder | None = None
     step: approvals.Step | None = None
     stored: po_repository.StoredPo | None = None
@@ -93,9 +90,8 @@ def recompute(
         live = approvals.retire_stale_requests(stored.po)
         _relay_decisions(key, stored, live)
         _notify_approvers(key, stored, live)
-        step = approvals.next_step(
-            live, _policy_if_needed(key, live, {} if policies is None else policies), utc_now()
-        )
+        policy, rates = _policy_if_needed(key, live, {} if policies is None else policies)
+        step = approvals.next_step(live, policy, utc_now(), rates)
         after, events = step.po, list(step.events)
         if after.status is not stored.status:
             events.append(history.status_changed(after, stored.status, after.status))
@@ -128,17 +124,17 @@ def _count_expiries(before: PurchaseOrder, after: PurchaseOrder) -> None:
             metrics.add_metric(name="ApprovalRoundsExpired", unit=MetricUnit.Count, value=1)
 
 
-def _policy_if_needed(
-    key: PoKey, po: PurchaseOrder, policies: dict[str, approval_route.ApprovalPolicy | None]
-) -> approval_route.ApprovalPolicy | None:
-    """Read the org's policy only for a submission that needs routing, once per org per batch."""
+def _policy_if_needed(key: PoKey, po: PurchaseOrder, policies: dict[str, Rules]) -> Rules:
+    """Read the org's policy and rates only for a submission that needs routing, once per org per
+    batch."""
     current = po.round(po.current_round)
     waiting = current is None or current.status is not RoundStatus.RUNNING
     if waiting and any(line.status is Status.IN_REVIEW for line in po.lines):
         if key.org_id not in policies:
-            policies[key.org_id] = settings_repository.get_policy(key.org_id)
+            org = key.org_id
+            policies[org] = (settings_repository.get_policy(org), settings_repository.get_rates(org))
         return policies[key.org_id]
-    return None
+    return None, None
 
 
 def _relay_decisions(key: PoKey, stored: po_repository.StoredPo, live: PurchaseOrder) -> None:

@@ -55,6 +55,7 @@ from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
     ApprovalStatus,
+    ApprovedBaseline,
     Document,
     HistoryEvent,
     Line,
@@ -200,6 +201,10 @@ def materialize(
     ]
     if after.approved_subtotal is not None:
         actions.append(PoHeaderItem.approved_subtotal.set(after.approved_subtotal))
+    if after.approved_baseline is not None and after.approved_baseline != stored.po.approved_baseline:
+        baseline = after.approved_baseline
+        actions.append(PoHeaderItem.approved_baseline.set(baseline.model_dump(mode="json", by_alias=True)))
+        actions.append(PoHeaderItem.approved_round.set(baseline.round))
     if after.version != stored.po.version:
         actions += _api_header_actions(org_id, after)  # it moved lines: the version moves too
     else:
@@ -605,6 +610,9 @@ def _to_domain(
         approval_rounds=[_round_to_domain(item) for item in sorted(rounds, key=lambda item: int(item.round))],
         current_round=int(header.current_round or 0),
         approved_subtotal=header.approved_subtotal,
+        approved_baseline=ApprovedBaseline.model_validate(header.approved_baseline)
+        if header.approved_baseline
+        else None,
     )
 
 

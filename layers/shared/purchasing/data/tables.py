@@ -132,6 +132,8 @@ class PoHeaderItem(PoPartitionItem, discriminator="PO"):
     current_round = NumberAttribute(attr_name="currentRound", default=0)
     approved_subtotal = DecimalAttribute(attr_name="approvedSubtotal", null=True)
     approved_round = NumberAttribute(attr_name="approvedRound", null=True)
+    # What that round approved (supplier, currency, lines): absent on items approved before it was kept.
+    approved_baseline = JSONAttribute(attr_name="approvedBaseline", null=True)
 
     gsi1pk = UnicodeAttribute(attr_name="GSI1PK")
     gsi1sk = UnicodeAttribute(attr_name="GSI1SK")
@@ -198,7 +200,8 @@ class RoundItem(PoPartitionItem, discriminator="ROUND"):
 
 
 class SettingsItem(Model):
-    """An org's settings: today its approval policy (PK ORG#<org>, SK SETTINGS#APPROVAL_POLICY)."""
+    """An org's settings, one item each (PK ORG#<org>): its approval policy (SK
+    SETTINGS#APPROVAL_POLICY) and its exchange rates (SK SETTINGS#EXCHANGE_RATES), versioned."""
 
     class Meta(_Meta):
         pass
@@ -206,7 +209,8 @@ class SettingsItem(Model):
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
     item_type = UnicodeAttribute(attr_name="type", default="SETTINGS")
-    policy = JSONAttribute()
+    policy = JSONAttribute(null=True)
+    rates = JSONAttribute(null=True)
     version = NumberAttribute()
 
 

@@ -1,10 +1,14 @@
 """The approval flow, decided in one place (Step Functions only sequences the levels).
 
 A submission (lines IN_REVIEW with no round running) gets a route from the org's policy:
-- within the reset threshold of the last human-approved subtotal: approved automatically;
+- no material change since the last human-approved baseline and within its reset threshold:
+  approved automatically (see approval_route);
+- a level no one may approve (its approvers requested the PO, no eligible escalation): sent back
+  to draft saying so (the API refuses such a submit; this covers a policy changed since);
 - no level applies (or no policy): approved at once;
 - otherwise a round starts: its route is pinned on it, so later policy edits never change it.
-A finished round is applied once: APPROVED moves its lines to APPROVED and records the baseline,
+A finished round is applied once: APPROVED moves its lines to APPROVED and records the baseline
+(what was approved: supplier, currency, lines),
 REJECTED and EXPIRED send them back to DRAFT with the reason. Revising, canceling or submitting
 again while a round runs supersedes it: its requests die, and so do their links.
 """
@@ -15,7 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from purchasing.domain import history, lifecycle
-from purchasing.domain.approval_route import ApprovalPolicy, route, within_reset_threshold
+from purchasing.domain.approval_route import (
+    ApprovalPolicy,
+    ExchangeRates,
+    baseline_of,
+    requesters,
+    resubmission,
+    route,
+)
+from purchasing.domain.errors import StateConflict
 from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
@@ -50,7 +62,9 @@ class Step:
     start: ApprovalRound | None = None
 
 
-def next_step(po: PurchaseOrder, policy: ApprovalPolicy | None, now: str) -> Step:
+def next_step(
+    po: PurchaseOrder, policy: ApprovalPolicy | None, now: str, rates: ExchangeRates | None = None
+) -> Step:
     """What the stream consumer does next for this PO (the PO returned is unchanged if nothing)."""
     current = po.round(po.current_round)
     if current is not None and current.status in FINISHED and not current.applied:
@@ -61,10 +75,21 @@ def next_step(po: PurchaseOrder, policy: ApprovalPolicy | None, now: str) -> Ste
     if any(line.status is Status.IN_REVIEW for line in po.lines) and (
         current is None or current.status is not RoundStatus.RUNNING
     ):
-        return _route_submission(po, policy or ApprovalPolicy(), now)
+        return _route_submission(po, policy or ApprovalPolicy(), rates, now)
     if current is not None and current.status is RoundStatus.RUNNING and not current.started:
         return Step(po, start=current)  # started before, but the execution start did not go through
     return Step(po)
+
+
+def check_routable(po: PurchaseOrder, policy: ApprovalPolicy, rates: ExchangeRates | None) -> None:
+    """Refuse (a 409) a submission that would wait for ever: a level no one may approve."""
+    again = resubmission(policy, po, rates)
+    if again is not None and not again.new_round:
+        return  # approved again at once: no level is asked
+    planned = route(policy, po.totals.subtotal, po.currency, rates, requesters(po))
+    for level in planned.levels:
+        if level.applies and level.blocked:
+            raise StateConflict(f"{level.blocked}: add an approver or an escalateTo to the policy")
 
 
 def execution_input(pk: str, approval_round: ApprovalRound) -> dict[str, Any]:
@@ -146,13 +171,18 @@ def check_decision(po: PurchaseOrder, request: ApprovalRequest, approver: str) -
         raise NotYours("this request is for another approver")
 
 
-def _route_submission(po: PurchaseOrder, policy: ApprovalPolicy, now: str) -> Step:
-    subtotal = po.totals.subtotal
-    if po.approved_subtotal is not None:
-        within, reason = within_reset_threshold(policy.reset_threshold, po.approved_subtotal, subtotal)
-        if within:
-            return _approve_at_once(po, f"approved automatically: {reason}", now)
-    planned = route(policy, subtotal)
+def _route_submission(
+    po: PurchaseOrder, policy: ApprovalPolicy, rates: ExchangeRates | None, now: str
+) -> Step:
+    again = resubmission(policy, po, rates)
+    if again is not None and not again.new_round:
+        return _approve_at_once(po, f"approved automatically: {again.reason}", now)
+    planned = route(policy, po.totals.subtotal, po.currency, rates, requesters(po))
+    blocked = [level.blocked for level in planned.levels if level.applies and level.blocked]
+    if blocked:
+        after = lifecycle.reject(po, now)
+        why = f"sent back to draft: {'; '.join(item for item in blocked if item)}"
+        return Step(after, [history.lines_moved("round-blocked", why, po, after, history.SYSTEM)])
     if not any(level.applies for level in planned.levels):
         why = "no approval policy" if not policy.levels else "no approval level applies"
         return _approve_at_once(po, f"approved at once: {why}", now)
@@ -160,7 +190,7 @@ def _route_submission(po: PurchaseOrder, policy: ApprovalPolicy, now: str) -> St
     new_round = ApprovalRound(
         round=number,
         status=RoundStatus.RUNNING,
-        subtotal=subtotal,
+        subtotal=po.totals.subtotal,
         policy_version=policy.version,
         route=planned.model_dump(mode="json", by_alias=True),
         requested_by=po.submitted_by or po.created_by,
@@ -170,9 +200,17 @@ def _route_submission(po: PurchaseOrder, policy: ApprovalPolicy, now: str) -> St
     after = po.model_copy(
         update={"approval_rounds": [*po.approval_rounds, new_round], "current_round": number}
     )
+    trigger = f"; {again.reason}" if again is not None else ""
+    data: dict[str, Any] = {
+        "round": number,
+        "policyVersion": policy.version,
+        "subtotal": str(po.totals.subtotal),
+    }
+    if again is not None:
+        data["trigger"] = again.material_changes or [again.reason]
     event = history.event(
-        "approval-requested", history.SYSTEM, f"Approval round {number}: {planned.summary} ({names})", now,
-        {"round": number, "policyVersion": policy.version, "subtotal": str(subtotal)},
+        "approval-requested", history.SYSTEM,
+        f"Approval round {number}: {planned.summary} ({names}){trigger}", now, data,
     )  # fmt: skip
     return Step(after, [event], start=new_round)
 
@@ -187,7 +225,10 @@ def _apply_outcome(po: PurchaseOrder, current: ApprovalRound, now: str) -> Step:
     in_review = any(line.status is Status.IN_REVIEW for line in po.lines)
     if current.status is RoundStatus.APPROVED:
         after = lifecycle.approve(po, now) if in_review else po
-        after = after.model_copy(update={"approved_subtotal": current.subtotal})
+        baseline = baseline_of(after, current.round, current.subtotal)
+        after = after.model_copy(
+            update={"approved_subtotal": current.subtotal, "approved_baseline": baseline}
+        )
         verb = f"approved at every level (round {current.round})"
     else:
         after = lifecycle.reject(po, now) if in_review else po

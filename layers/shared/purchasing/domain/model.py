@@ -232,6 +232,27 @@ class Document(CamelModel):
     updated_at: str
 
 
+class BaselineLine(CamelModel):
+    """A line as people approved it (its description kept as a digest: the header stays small)."""
+
+    part_id: str | None = None
+    description_digest: str
+    purchase_type: PurchaseType
+    quantity: Quantity
+    unit_cost: Money
+    amount: Amount
+
+
+class ApprovedBaseline(CamelModel):
+    """What the last human-approved round approved: whom it pays, in what, and for what."""
+
+    round: int
+    supplier: Supplier
+    currency: str
+    subtotal: Amount
+    lines: dict[str, BaselineLine]
+
+
 class PurchaseOrder(CamelModel):
     id: str
     number: str
@@ -250,6 +271,7 @@ class PurchaseOrder(CamelModel):
     approval_rounds: list[ApprovalRound] = []
     current_round: int = 0
     approved_subtotal: Amount | None = None
+    approved_baseline: ApprovedBaseline | None = Field(default=None, exclude=True)  # internal
     documents: list[Document] = []
 
     def round(self, number: int) -> ApprovalRound | None:
