@@ -25,7 +25,6 @@ from purchasing.domain.errors import StateConflict
 from purchasing.domain.model import Document, utc_now
 from purchasing.domain.orders import PoMode
 from tests.conftest import LINK_SECRET, Api, Reply, claims
-from tests.integration.test_concurrency import atomic_writes  # noqa: F401  (a fixture)
 
 ORG = "acme"
 PDF = {"fileName": "po.pdf", "contentType": "application/pdf", "size": 1234}
@@ -360,7 +359,6 @@ def test_a_stale_read_cannot_exceed_the_cap(api: Api, monkeypatch: pytest.Monkey
     assert (read["consumed"], [use["orderId"] for use in read["orders"]]) == ("100.00", [fast["id"]])
 
 
-@pytest.mark.usefixtures("atomic_writes")
 def test_two_orders_racing_for_the_last_of_a_cap_never_both_get_it(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
