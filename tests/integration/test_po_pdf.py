@@ -469,3 +469,55 @@ def test_table_errors_are_not_taken_for_a_lost_race(aws: None, monkeypatch: pyte
 def test_a_genuine_token_made_for_something_else_is_refused(api: Api, aws: None) -> None:
     reply = supplier_page(api, _signed({"order": "o-1"}))
     assert reply.status == 403
+
+
+# --- a PDF that cannot be made ------------------------------------------------------------------
+
+
+def test_a_po_with_descriptions_and_clauses_at_the_limits_gets_its_pdf(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
+) -> None:
+    """The reported failure: a 1,750 x "W" description made every attempt fail (a table row too
+    high for a page), nothing logged, no PDF, no email."""
+    body = new_po_body(lines=2)
+    body["lines"][0] |= {"description": "W" * 1750, "qualityClauses": ["Q" * 500] * 3}
+    po = ordered(api, stream, body)
+
+    assert queue.deliver(queue.records()) == {"batchItemFailures": []}
+
+    assert len(supplier.messages()) == 1
+    (pdf,) = pdfs_of(po["id"]).values()
+    text = text_of(pdf)
+    assert "Full descriptions" in text and text.count("W") == 400 + 1750 + 120  # table, in full, clause title
+    assert api("GET", f"/pos/{po['id']}/pdf").status == 200
+
+
+def test_a_pdf_that_cannot_be_rendered_is_logged_marked_failed_and_the_buyer_told(
+    api: Api,
+    stream: Stream,
+    queue: PdfQueue,
+    supplier: Topic,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from purchasing.domain import po_pdf
+
+    def broken(*_: Any, **__: Any) -> bytes:
+        raise ValueError("The row with index 1 is too high")
+
+    monkeypatch.setattr(po_pdf, "render", broken)
+    po = ordered(api, stream)
+    records = queue.records()
+
+    assert queue.deliver(records) == {"batchItemFailures": []}  # a retry would fail the same way
+    assert queue.deliver(records) == {"batchItemFailures": []}  # a redelivery does not try again
+
+    assert supplier.messages() == [] and pdfs_of(po["id"]) == {}
+    failures = [record for record in caplog.records if record.getMessage() == "PO PDF could not be rendered"]
+    assert len(failures) == 1 and failures[0].levelname == "ERROR" and failures[0].exc_info is not None
+    assert getattr(failures[0], "poId", None) == po["id"]
+    item = pdf_repository.get("acme", po["id"])
+    assert item is not None and item.failure == "ValueError: The row with index 1 is too high"
+    reply = api("GET", f"/pos/{po['id']}/pdf")
+    assert reply.status == 409 and reply.body["type"] == "/problems/pdf-failed"
+    assert "too high" in reply.body["detail"] and po["number"] in reply.body["detail"]

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from purchasing.domain import po_pdf
@@ -232,3 +234,70 @@ def test_the_supplier_email_carries_the_link_and_the_order_in_short() -> None:
 def test_money_marks_thousands_and_keeps_cents() -> None:
     assert po_pdf.money(Decimal("1234567.5")) == "1,234,567.50"
     assert po_pdf.money(Decimal("0.0125")) == "0.0125"
+
+
+# --- every PO the API accepts renders ------------------------------------------------------------
+
+# Pieces of text that have broken or could break the layout: wide glyphs with no break opportunity,
+# glyphs the font lacks, controls and bidi overrides, combining marks, newlines and tabs.
+PIECES = ["W", "Ｗ", "東", "🔩", "\u202e", "\x07", "\t", "\n", " ", "e\u0301", "Ω", "﷽", "𝔥", "word "]
+
+
+def text_at(limits: list[int]) -> st.SearchStrategy[str]:
+    """A text of one of the lengths, made of one piece repeated or of anything, never blank."""
+    repeated = st.builds(
+        lambda piece, n: ("x" + piece * n)[:n], st.sampled_from(PIECES), st.sampled_from(limits)
+    )
+    anything = st.text(min_size=1, max_size=max(limits)).map(lambda text: "x" + text)
+    return st.one_of(repeated, anything).map(lambda text: text[: max(limits)])
+
+
+@st.composite
+def lines_at_the_limits(draw: st.DrawFn) -> list[Line]:
+    count = draw(st.sampled_from([1, 3]))
+    return [
+        line(
+            no,
+            description=draw(text_at([1, po_pdf.TABLE_TEXT, po_pdf.TABLE_TEXT + 1, 2000])),
+            quantity=draw(st.sampled_from(["0.0001", "1", "1000000"])),
+            unitCost=draw(st.sampled_from(["0", "0.01", "999999.99"])),
+            qualityClauses=draw(st.lists(text_at([1, 500]), max_size=draw(st.sampled_from([0, 2, 50])))),
+            termRequirements=draw(st.lists(text_at([1, 500]), max_size=2)),
+            customAttributes={f"attr{n}": "v" * 500 for n in range(50)},
+        )
+        for no in range(1, count + 1)
+    ]
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
+@given(lines=lines_at_the_limits(), supplier=text_at([1, 200]))
+@example(  # the extremes at once: the widest unbreakable description, every clause at its longest
+    lines=[
+        line(1, description="W" * 2000, qualityClauses=["Q" * 500] * 50, termRequirements=["T" * 500] * 50)
+    ],
+    supplier="W" * 200,
+)
+def test_every_po_the_api_accepts_renders(lines: list[Line], supplier: str) -> None:
+    po = purchase_order(lines, supplier=Supplier(name=supplier, email="sales@acme-metals.example.com"))
+
+    pages = text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED))
+
+    assert "Subtotal (EUR)" in " ".join(pages)
+    assert "Please quote PO-000123 on every delivery note and invoice." in pages[-1]
+
+
+def test_a_description_too_long_for_a_table_row_shows_its_beginning_and_then_in_full() -> None:
+    text = render(purchase_order([line(1, description="W" * 2000), line(2, description="After it")]))
+
+    assert text.count("W") == po_pdf.TABLE_TEXT + 2000
+    assert "(in full under Full descriptions)" in text and "Full descriptions Line 1" in text
+    assert "2 After it 3 12.50 37.50" in text
+
+
+def test_rendering_past_its_time_budget_raises_instead_of_being_killed() -> None:
+    with pytest.raises(po_pdf.TooSlow):
+        po_pdf.render(purchase_order([line(1)]), buyer="acme", issued_at=ISSUED, budget_seconds=-1)

@@ -19,7 +19,7 @@ from purchasing.config import settings
 from purchasing.data import notifications, pdf_repository, po_repository, secrets
 from purchasing.data.documents_repository import presigned_get
 from purchasing.domain import documents, po_pdf, signed_tokens
-from purchasing.domain.errors import NotFound, NotReady
+from purchasing.domain.errors import NotFound, NotReady, PdfFailed
 from purchasing.domain.model import CamelModel, PurchaseOrder, Status, utc_now
 from purchasing.observability import logger
 
@@ -27,6 +27,7 @@ PURPOSE = "supplier-pdf"
 LINK_DAYS = 30  # how long the supplier's emailed link works
 DOWNLOAD_SECONDS = documents.DOWNLOAD_SECONDS  # how long one presigned download works
 _HEX32 = r"^[0-9a-f]{32}$"
+RENDER_SECONDS = 60  # within the PDF function's Timeout (90 s): a PO that takes longer fails visibly
 
 
 class PoStatusChanged(BaseModel):
@@ -58,11 +59,18 @@ def on_status_changed(message: str) -> str:
     if po is None or po.status not in (Status.ORDERED, Status.RECEIVED) or not po_pdf.ordered_lines(po):
         return "nothing ordered"  # a stale event: the PO was revised or canceled since
     fingerprint = po_pdf.fingerprint(po)
-    if _sent(event.org_id, po.id, fingerprint):
-        return "already sent"
+    current = pdf_repository.get(event.org_id, po.id)
+    if current is not None and current.fingerprint == fingerprint:
+        if current.notified_at is not None:
+            return "already sent"
+        if current.failure is not None:
+            return "failed already"  # the same PO renders the same way: no second attempt
     now = datetime.now(UTC)
     key = documents.pdf_key(event.org_id, po.id, fingerprint)
-    pdf = po_pdf.render(po, buyer=event.org_id, issued_at=now)
+    try:
+        pdf = po_pdf.render(po, buyer=event.org_id, issued_at=now, budget_seconds=RENDER_SECONDS)
+    except Exception as error:  # a retry renders the same PO the same way: record it, do not retry
+        return _failed(event.org_id, po, fingerprint, key, error)
     pdf_repository.store(key, pdf, file_name=file_name(po.number))
     taken = pdf_repository.claim(
         event.org_id, po.id, fingerprint=fingerprint, s3_key=key, number=po.number, now=utc_now()
@@ -79,6 +87,15 @@ def on_status_changed(message: str) -> str:
     pdf_repository.mark_notified(event.org_id, po.id, fingerprint=fingerprint, now=utc_now())
     logger.info("PO PDF sent", extra={"poId": po.id, "fingerprint": fingerprint, "bytes": len(pdf)})
     return "sent"
+
+
+def _failed(org_id: str, po: PurchaseOrder, fingerprint: str, key: str, error: Exception) -> str:
+    reason = f"{type(error).__name__}: {error}"[:500]
+    logger.exception("PO PDF could not be rendered", extra={"poId": po.id, "orgId": org_id, "reason": reason})
+    pdf_repository.mark_failed(
+        org_id, po.id, fingerprint=fingerprint, s3_key=key, number=po.number, reason=reason, now=utc_now()
+    )
+    return "failed"
 
 
 def _sent(org_id: str, po_id: str, fingerprint: str) -> bool:
@@ -116,6 +133,10 @@ def latest_link(principal: Principal, po_id: str) -> PdfLink:
         if po_repository.get(principal.org_id, po_id) is None:
             raise NotFound(f"PO {po_id} not found")
         raise NotReady(f"PO {po_id} has no PDF yet: it is made once the PO is ordered")
+    if item.failure is not None:
+        raise PdfFailed(
+            f"the PDF of PO {item.number} could not be made ({item.failure}); its supplier was not sent it"
+        )
     link = presigned_get(item.s3_key, seconds=DOWNLOAD_SECONDS)
     return PdfLink(
         url=link["url"], expires_at=link["expiresAt"], number=item.number, generated_at=item.created_at

@@ -71,6 +71,31 @@ def claim(org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str
         raise
 
 
+def mark_failed(
+    org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str, reason: str, now: str
+) -> None:
+    """Record that the PDF of this fingerprint could not be made, and why: the buyer's link then
+    says so. A PDF sent already (the same fingerprint) is never taken back."""
+    item = PdfItem(
+        po_pk(org_id, po_id),
+        PDF_SK,
+        fingerprint=fingerprint,
+        s3_key=s3_key,
+        number=number,
+        created_at=now,
+        failure=reason,
+    )
+    try:
+        item.save(
+            condition=PdfItem.sk.does_not_exist()
+            | (PdfItem.fingerprint != fingerprint)
+            | PdfItem.notified_at.does_not_exist()
+        )
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def _clock() -> int:
     return int(time.time())
 

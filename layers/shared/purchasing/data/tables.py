@@ -366,6 +366,8 @@ class PdfItem(PoPartitionItem, discriminator="PDF"):
     notified_at = UnicodeAttribute(attr_name="notifiedAt", null=True)
     # Until when (epoch seconds) one delivery holds the right to notify the supplier of it.
     claimed_until = NumberAttribute(attr_name="claimedUntil", null=True)
+    # Why it could not be made (status FAILED): nothing was stored and the supplier was not told.
+    failure = UnicodeAttribute(null=True)
 
 
 class OrderItem(PoPartitionItem, discriminator="ORDER"):

@@ -44,6 +44,12 @@ class NotReady(DomainError):
     status, title, type = 409, "Not ready", "not-ready"
 
 
+class PdfFailed(DomainError):
+    """The PO's PDF could not be made; the supplier was not sent it."""
+
+    status, title, type = 409, "PDF failed", "pdf-failed"
+
+
 class StateConflict(DomainError):
     """Refused in the resource's current status (an order not yet processing, a blanket PO
     past its end date or cap)."""

@@ -7,13 +7,19 @@ Bitstream Vera / Arev license there: free to embed and redistribute) and embedde
 Latin, Greek, Cyrillic and most symbols print as the client typed them. fpdf2's core fonts
 cannot: they are Latin-1 only. A character the font has no glyph for (CJK, most emoji) prints
 as its compatibility decomposition when the font has that (a full-width "Ａ" as "A"), else as
-"?"; control and format characters are dropped. Whatever a client wrote, rendering never fails.
+"?"; control and format characters are dropped.
+
+Every text flows over lines and pages: a table row cannot span pages, so a description longer
+than TABLE_TEXT characters shows its beginning in the table and in full under "Full
+descriptions" below it; clauses flow below the table too. Whatever a client wrote within the
+API's limits, rendering does not fail (a property test feeds it every limit).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 import unicodedata
 from collections.abc import Container, Sequence
 from datetime import datetime
@@ -34,6 +40,8 @@ BOLD = FONTS / "DejaVuSansCondensed-Bold.ttf"
 FAMILY = "DejaVuCondensed"
 ORDERED = (Status.ORDERED, Status.RECEIVED)
 REPLACEMENT = "?"
+TABLE_TEXT = 400  # characters of a description in its table row: a row must fit on one page
+CONTINUED = " ... (in full under Full descriptions)"
 
 # Column widths in mm on A4 with 15 mm margins (180 mm in all).
 COLUMNS = (("Line", 12, "RIGHT"), ("Description", 86, "LEFT"), ("Quantity", 22, "RIGHT"),
@@ -78,11 +86,18 @@ def money(value: Decimal) -> str:
     return f"{Decimal(format_decimal(value)):,f}"
 
 
-def render(po: PurchaseOrder, *, buyer: str, issued_at: datetime) -> bytes:
+class TooSlow(Exception):
+    """Rendering ran past its time budget (raised rather than be killed by the function's timeout)."""
+
+
+def render(
+    po: PurchaseOrder, *, buyer: str, issued_at: datetime, budget_seconds: float | None = None
+) -> bytes:
     """The PO's ordered lines as a PDF: header, a table whose headings repeat on every page,
-    the subtotal, then each line's quality clauses and term requirements."""
+    the subtotal, then each line's quality clauses and term requirements. With a budget, TooSlow
+    once rendering has taken longer than that."""
     lines = ordered_lines(po)
-    pdf = _Pdf(po.number)
+    pdf = _Pdf(po.number, None if budget_seconds is None else time.monotonic() + budget_seconds)
     pdf.set_creation_date(issued_at)
     pdf.set_title(f"Purchase order {po.number}")
     pdf.set_author(buyer)
@@ -93,6 +108,7 @@ def render(po: PurchaseOrder, *, buyer: str, issued_at: datetime) -> bytes:
     pdf.set_font(FAMILY, "B", 10)
     pdf.cell(0, 8, pdf.clean(f"Subtotal ({po.currency}): {money(total)}"), align="R")
     pdf.ln(10)
+    _long_descriptions(pdf, lines)
     _clauses(pdf, lines)
     pdf.set_font(FAMILY, "", 8)
     pdf.multi_cell(0, 4, pdf.clean(f"Please quote {po.number} on every delivery note and invoice."))
@@ -102,8 +118,9 @@ def render(po: PurchaseOrder, *, buyer: str, issued_at: datetime) -> bytes:
 class _Pdf(FPDF):
     """A4 with the PO number and page count in every page's header and footer."""
 
-    def __init__(self, number: str) -> None:
+    def __init__(self, number: str, deadline: float | None = None) -> None:
         super().__init__(format="A4")
+        self.deadline = deadline
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=15)
         self.add_font(FAMILY, "", str(REGULAR))
@@ -112,6 +129,9 @@ class _Pdf(FPDF):
         self.number = self.clean(number)
 
     def clean(self, value: str) -> str:
+        """Printable text; called once per piece of text, so also where the time budget is checked."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TooSlow(f"rendering took longer than its budget, at page {self.page_no()}")
         return printable(value, self.glyphs)
 
     def header(self) -> None:
@@ -155,13 +175,37 @@ def _table(pdf: _Pdf, po: PurchaseOrder, lines: Sequence[Line]) -> None:
             table.row(
                 [
                     str(line.line_no),
-                    pdf.clean(line.description),
+                    pdf.clean(table_description(line.description)),
                     format_quantity(line.quantity),
                     money(line.unit_cost),
                     money(amount(line, po.currency)),
                 ]
             )
     pdf.ln(2)
+
+
+def table_description(text: str) -> str:
+    """The description as its table row shows it: whole up to TABLE_TEXT characters, else its
+    beginning (cut at a space when there is one near) and a pointer to the full text."""
+    if len(text) <= TABLE_TEXT:
+        return text
+    cut = text[:TABLE_TEXT]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > TABLE_TEXT // 2 else cut) + CONTINUED
+
+
+def _long_descriptions(pdf: _Pdf, lines: Sequence[Line]) -> None:
+    long = [line for line in lines if len(line.description) > TABLE_TEXT]
+    if not long:
+        return
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.cell(0, 8, "Full descriptions", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in long:
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.cell(0, 5, f"Line {line.line_no}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FAMILY, "", 9)
+        pdf.multi_cell(0, 4.5, pdf.clean(line.description), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
 
 
 def _clauses(pdf: _Pdf, lines: Sequence[Line]) -> None:
