@@ -1,8 +1,12 @@
 """DynamoDB stream event source mappings: the template's `Type: DynamoDB` function events, run
 against moto's stream of the table the way Lambda runs them.
 
-What is implemented, per mapping (one thread; one batch at a time per shard, in order):
-- FilterCriteria: records that match no pattern are dropped before batching, as Lambda does;
+What is implemented, per mapping (one thread reads the stream; batches run on workers):
+- FilterCriteria: records that match no pattern are dropped before batching, as Lambda does
+  (local.event_filter applies the patterns as Lambda does);
+- ParallelizationFactor: each shard's records are split by their partition key into that many
+  lanes, as Lambda does; a lane runs one batch at a time, in order, and lanes (of one shard or
+  of several) run concurrently, so one PO's large batch does not hold up another PO's;
 - batches of at most BatchSize, sent when full or MaximumBatchingWindowInSeconds after the
   first record of the batch was seen (moto's stream is polled every `POLL_SECONDS`);
 - the event is `{"Records": [...]}` as Lambda sends it (eventSourceARN, epoch
@@ -16,17 +20,21 @@ What is implemented, per mapping (one thread; one batch at a time per shard, in 
   the OnFailure destination (SQS or SNS) as Lambda's invocation record (`DDBStreamBatchInfo`,
   condition RetryAttemptsExhausted or RecordAgeExceeded), and the stream moves on.
 Retries wait `RETRY_SECONDS` doubling up to `MAX_RETRY_SECONDS` (Lambda backs off too).
-Not implemented: TumblingWindowInSeconds, ParallelizationFactor, the 6 MB payload bound.
+Not implemented: TumblingWindowInSeconds, the 6 MB payload bound. Handlers still run one at a
+time (local.gateway.Invoker): concurrent lanes interleave invocation by invocation.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import time
 import traceback
 import uuid
+import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,6 +53,7 @@ Record = dict[str, Any]
 Reader = Callable[[], list[tuple[str, list[Record]]]]  # new records, shard by shard
 Invoke = Callable[[dict[str, Any]], Any]
 Send = Callable[[str, dict[str, Any]], None]  # (destination ARN, invocation record)
+Run = Callable[[Callable[[], None]], None]  # runs one lane's batch (at once, or on a worker)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class StreamMapping:
     patterns: tuple[str, ...] = ()
     on_failure: str | None = None
     starting_position: str = "TRIM_HORIZON"
+    parallelization: int = 1
 
     @classmethod
     def from_event(cls, function: str, event: str, props: dict[str, Any]) -> StreamMapping:
@@ -81,6 +91,7 @@ class StreamMapping:
             patterns=tuple(event_filter.filter_patterns(props)),
             on_failure=str(destination) if destination else None,
             starting_position=str(props.get("StartingPosition") or "TRIM_HORIZON"),
+            parallelization=int(props.get("ParallelizationFactor") or 1),
         )
 
     @property
@@ -98,9 +109,26 @@ class Outcome:
 
 
 @dataclass
-class _Shard:
+class _Lane:
+    """Records of one shard whose partition keys hash to one lane: delivered in order, one batch at
+    a time (`busy` while a batch runs)."""
+
     pending: list[Record] = field(default_factory=list)
     first_seen: float = 0.0
+    busy: bool = False
+
+
+def _at_once(work: Callable[[], None]) -> None:
+    work()
+
+
+def lane_of(record: Record, lanes: int) -> int:
+    """Which of a shard's `lanes` a record goes to: by its partition key, as Lambda splits a shard."""
+    if lanes <= 1:
+        return 0
+    keys = record.get("dynamodb", {}).get("Keys") or {}
+    partition = json.dumps(keys.get("PK", keys), sort_keys=True)
+    return zlib.crc32(partition.encode()) % lanes
 
 
 def function_arn(logical_id: str) -> str:
@@ -121,6 +149,7 @@ class StreamPump(Poller):
         monotonic: Callable[[], float] = time.monotonic,
         retry_seconds: float | None = None,
         poll_seconds: float | None = None,
+        concurrent: bool = False,
     ) -> None:
         super().__init__(
             f"stream {mapping.table} -> {mapping.function}",
@@ -133,38 +162,74 @@ class StreamPump(Poller):
         self.clock = clock
         self.monotonic = monotonic
         self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
-        self.shards: dict[str, _Shard] = {}
+        self.lanes: dict[tuple[str, int], _Lane] = {}
         self._skip_existing = mapping.starting_position == "LATEST"
+        self._workers: ThreadPoolExecutor | None = None
+        # Lanes' batches run on worker threads in the local cloud; at once, in order, in unit tests.
+        self.run: Run = self._on_a_worker if concurrent else _at_once
 
     # -- polling and batching
 
     def poll_once(self) -> bool:
-        """Read what is new, then deliver every batch that is due; True if a batch went out."""
+        """Read what is new, then start every batch that is due on a lane not busy; True if one went."""
         now = self.monotonic()
         for shard_id, records in self.read():
             if self._skip_existing:
                 continue
-            shard = self.shards.setdefault(shard_id, _Shard())
-            wanted = [
-                record for record in records if event_filter.matches(list(self.mapping.patterns), record)
-            ]
-            if wanted and not shard.pending:
-                shard.first_seen = now
-            shard.pending.extend(wanted)
+            for record in records:
+                if not event_filter.matches(list(self.mapping.patterns), record):
+                    continue
+                lane = self.lanes.setdefault(
+                    (shard_id, lane_of(record, self.mapping.parallelization)), _Lane()
+                )
+                if not lane.pending:
+                    lane.first_seen = now
+                lane.pending.append(record)
         self._skip_existing = False
         delivered = False
-        for shard_id, shard in self.shards.items():
-            while shard.pending and (
-                len(shard.pending) >= self.mapping.batch_size
-                or self.monotonic() - shard.first_seen >= self.mapping.batching_window
+        for (shard_id, _), lane in list(self.lanes.items()):
+            while (
+                not lane.busy
+                and lane.pending
+                and (
+                    len(lane.pending) >= self.mapping.batch_size
+                    or self.monotonic() - lane.first_seen >= self.mapping.batching_window
+                )
             ):
-                batch = shard.pending[: self.mapping.batch_size]
-                del shard.pending[: len(batch)]
-                self.process(shard_id, batch)
+                batch = lane.pending[: self.mapping.batch_size]
+                del lane.pending[: len(batch)]
+                lane.busy = True
+                self.run(functools.partial(self._lane_batch, shard_id, lane, batch))
                 delivered = True
                 if self.stopping:
                     return False
         return delivered
+
+    def _lane_batch(self, shard_id: str, lane: _Lane, batch: list[Record]) -> None:
+        try:
+            self.process(shard_id, batch)
+        finally:
+            lane.busy = False
+
+    def _on_a_worker(self, work: Callable[[], None]) -> None:
+        if self._workers is None:
+            self._workers = ThreadPoolExecutor(
+                max_workers=4 * self.mapping.parallelization, thread_name_prefix=self.name
+            )
+        self._workers.submit(self._logged, work)
+
+    @staticmethod
+    def _logged(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:  # a lane's batch that failed outside the handler: say so, the lane goes on
+            traceback.print_exc()
+
+    def stop(self) -> None:
+        super().stop()
+        if self._workers is not None:
+            self._workers.shutdown(wait=True, cancel_futures=True)
+            self._workers = None
 
     # -- one batch, until it is done or given up
 
@@ -361,5 +426,5 @@ def factory(context: PumpContext) -> Group | None:
         def invoke(event: dict[str, Any], function: str = mapping.function) -> Any:
             return context.invoker.invoke(function, event)
 
-        pumps.append(StreamPump(mapping, reader.read_shards, invoke, send))
+        pumps.append(StreamPump(mapping, reader.read_shards, invoke, send, concurrent=True))
     return Group(pumps)

@@ -50,14 +50,14 @@ class Feed:
         return found
 
 
-def record(number: int, sk: str = "LINE#00001", created: float = NOW) -> dict[str, Any]:
+def record(number: int, sk: str = "LINE#00001", created: float = NOW, po: str = "p1") -> dict[str, Any]:
     return {
         "eventID": f"event-{number}",
         "eventName": "MODIFY",
         "eventSource": "aws:dynamodb",
         "awsRegion": "us-east-1",
         "dynamodb": {
-            "Keys": {"PK": {"S": "ORG#acme#PO#p1"}, "SK": {"S": sk}},
+            "Keys": {"PK": {"S": f"ORG#acme#PO#{po}"}, "SK": {"S": sk}},
             "SequenceNumber": seq(number),
             "ApproximateCreationDateTime": int(created),
             "StreamViewType": "NEW_AND_OLD_IMAGES",
@@ -171,6 +171,7 @@ def test_the_mapping_is_the_templates_dynamodb_event_with_real_arns() -> None:
     assert found.max_record_age == props["MaximumRecordAgeInSeconds"]
     assert found.report_item_failures is True
     assert list(found.patterns) == [item["Pattern"] for item in props["FilterCriteria"]["Filters"]]
+    assert found.parallelization == props["ParallelizationFactor"] > 1
     assert found.table == "orders"
 
 
@@ -223,6 +224,59 @@ def test_a_batch_waits_for_the_window_unless_it_is_full() -> None:
     rig.clock.now += 1.0
     rig.run()
     assert rig.handler.batches == [[1, 2], [3, 4, 5], [6]]
+
+
+def _pos_in_other_lanes(lanes: int, count: int = 2) -> list[str]:
+    """PO ids whose partition keys fall in different lanes of a shard."""
+    found: dict[int, str] = {}
+    for n in range(100):
+        lane = stream_pump.lane_of(record(0, po=f"p{n}"), lanes)
+        found.setdefault(lane, f"p{n}")
+        if len(found) == count:
+            return list(found.values())
+    raise AssertionError("no two lanes")
+
+
+def test_a_shard_is_split_into_lanes_by_partition_key_each_in_order() -> None:
+    big, small = _pos_in_other_lanes(10)
+    rig = Rig(Handler(), parallelization=10, batch_size=2)
+
+    rig.run(record(1, po=big), record(2, po=small), record(3, po=big), record(4, po=big), record(5, po=small))
+
+    assert sorted(rig.handler.batches) == [[1, 3], [2, 5], [4]]
+    assert rig.handler.batches.index([1, 3]) < rig.handler.batches.index([4])
+    assert stream_pump.lane_of(record(1, po=big), 1) == 0  # one lane without a factor
+
+
+def test_lanes_run_concurrently_so_a_slow_batch_holds_up_only_its_own_po() -> None:
+    big, small = _pos_in_other_lanes(10)
+    release, seen_small = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def handler(event: dict[str, Any]) -> Any:
+        po = event["Records"][0]["dynamodb"]["Keys"]["PK"]["S"].rsplit("#", 1)[-1]
+        if po == big and not order:
+            order.append(f"{big} started")
+            release.wait(timeout=10)  # the big PO's batch runs until the small one's is done
+        order.append(po)
+        if po == small:
+            seen_small.set()
+            release.set()
+        return {"batchItemFailures": []}
+
+    feed = Feed()
+    pump = StreamPump(mapping(parallelization=10), feed, handler, retry_seconds=0, concurrent=True)
+    try:
+        feed.put(record(1, po=big), record(2, po=big))
+        pump.poll_once()
+        feed.put(record(3, po=small), record(4, po=big))
+        while not seen_small.wait(timeout=0.01):
+            pump.poll_once()
+        release.set()
+    finally:
+        pump.stop()
+
+    assert order[:3] == [f"{big} started", small, big]  # the small PO went while the big one ran
 
 
 def test_the_templates_filter_passes_lines_and_drops_headers() -> None:

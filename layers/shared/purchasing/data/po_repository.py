@@ -70,6 +70,7 @@ from purchasing.domain.model import (
 from purchasing.domain.purchase_orders import recompute
 
 TRANSACTION_LIMIT = 100
+CONSUMER = "status"  # writtenBy on the stream consumer's own line writes (its filter drops them)
 
 
 class VersionConflict(Exception):
@@ -210,7 +211,8 @@ def materialize(
     else:
         actions.append(PoHeaderItem.subtotal.set(after.totals.subtotal))
     header = _header_update(org_id, after, stored.po.version, actions)
-    _commit(org_id, after, [header], _changed_lines_and_events(org_id, stored.po, after, events))
+    changes = _changed_lines_and_events(org_id, stored.po, after, events, written_by=CONSUMER)
+    _commit(org_id, after, [header], changes)
 
 
 def decide(org_id: str, po: PurchaseOrder, decided: ApprovalRequest, event: HistoryEvent) -> None:
@@ -332,7 +334,11 @@ def _header_update(org_id: str, po: PurchaseOrder, expected_version: int, action
 
 
 def _changed_lines_and_events(
-    org_id: str, before: PurchaseOrder, after: PurchaseOrder, events: Sequence[HistoryEvent]
+    org_id: str,
+    before: PurchaseOrder,
+    after: PurchaseOrder,
+    events: Sequence[HistoryEvent],
+    written_by: str | None = None,
 ) -> list[Op]:
     """Changed lines (put), rounds and requests (updates of the fields this code owns, each
     conditional on the status read: the state machine writes them too), and the events."""
@@ -342,7 +348,7 @@ def _changed_lines_and_events(
     # is read-committed per item, not a snapshot) must not overwrite it under a new number.
     ops = [
         _put(
-            _line_item(org_id, after.id, line),
+            _line_item(org_id, after.id, line, written_by),
             None if line.id in old_lines else PoLineItem.sk.does_not_exist(),
         )
         for line in after.lines
@@ -500,7 +506,7 @@ def _api_header_actions(org_id: str, po: PurchaseOrder) -> list[Action]:
     ]
 
 
-def _line_item(org_id: str, po_id: str, line: Line) -> PoLineItem:
+def _line_item(org_id: str, po_id: str, line: Line, written_by: str | None = None) -> PoLineItem:
     return PoLineItem(
         pk=po_pk(org_id, po_id),
         sk=line_sk(line.line_no),
@@ -518,6 +524,7 @@ def _line_item(org_id: str, po_id: str, line: Line) -> PoLineItem:
         status=line.status.value,
         received_quantity=line.received_quantity,
         canceled_quantity=line.canceled_quantity or None,
+        written_by=written_by,
     )
 
 

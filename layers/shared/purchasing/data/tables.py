@@ -161,6 +161,9 @@ class PoLineItem(PoPartitionItem, discriminator="LINE"):
     custom_attributes = JSONAttribute(attr_name="customAttributes")
     status = UnicodeAttribute()
     received_quantity = DecimalAttribute(attr_name="receivedQuantity")
+    # Set only by the stream consumer's own line writes (an approval moving lines), so that its
+    # event source mapping's filter drops their records: it has already done all they imply.
+    written_by = UnicodeAttribute(null=True, attr_name="writtenBy")
     canceled_quantity = DecimalAttribute(attr_name="canceledQuantity", null=True)  # absent: none
 
 
