@@ -1,5 +1,5 @@
 """The app on moto, in process: the template's table and events topic, its handlers, API Gateway events,
-the table's stream as Lambda delivers it to the status consumer, a call counter, and `faster_moto`.
+the table's stream as Lambda delivers it to the status consumer, and a call counter.
 
 Built after `bench.env.configure()`: Powertools and the app's settings read the environment when the
 handler module is imported. Event and context shapes follow tests/conftest.py (copied, not imported).
@@ -163,90 +163,6 @@ def header_writes(calls: Calls, header_sk: str) -> int:
 
 
 # --- the local cloud --------------------------------------------------------------------------------
-
-
-@contextmanager
-def faster_moto() -> Iterator[None]:
-    """While open, two of moto's DynamoDB costs that grow with the whole table are cut to what the
-    request touches; every answer, every error and every rollback stays the same. Bench-only, on top
-    of local.moto_fixes, and scoped (not for the whole run) so the sections before stay comparable.
-
-    1. TransactWriteItems backs up each table it writes, for a rollback, with copy.deepcopy: every
-       item, and the stream with every record ever written (old and new images). With a few thousand
-       of each that is 50-400 ms a transaction. Here the backup deep-copies only the partitions the
-       transaction names (the only ones it can change) and takes a new list of the same stream
-       records (a record never changes once written); all else is shared with the live table, which
-       the transaction does not change. A rollback puts back exactly what moto's full copy would.
-    2. A Query on the table's own key sorts every item of the table (DynamoType comparisons, in
-       Python) and keeps its partition's: 20-40 ms once the table holds a few thousand items. Here
-       the same code runs on that partition's items alone: the same items in the same order (sorted
-       by the sort key, unique in a partition), the same pages. Index queries are left as they are.
-    """
-    import inspect
-
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    original_transact = vars(DynamoDBBackend)["transact_write_items"]
-    original_query = vars(Table)["query"]
-    query_signature = inspect.signature(original_query)
-
-    def touched_partitions(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, set[Any]] | None:
-        """Table name -> the hash keys the transaction names; None when one cannot be told."""
-        touched: dict[str, set[Any]] = {}
-        for entry in transact_items:
-            for op in entry.values():
-                table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-                key = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
-                if table is None or table.hash_key_attr not in key:
-                    return None
-                touched.setdefault(table.name, set()).add(DynamoType(key[table.hash_key_attr]))
-        return touched
-
-    def transact_write_items(backend: Any, transact_items: Any, *args: Any, **kwargs: Any) -> Any:
-        touched = touched_partitions(backend, transact_items)
-        if touched is None:
-            return original_transact(backend, transact_items, *args, **kwargs)
-
-        def backup(table: Any, memo: dict[int, Any]) -> Any:
-            clone = copy.copy(table)
-            memo[id(table)] = clone
-            names = touched.get(table.name, set())
-            clone.items = type(table.items)(table.items.default_factory)
-            for hash_key, partition in table.items.items():
-                clone.items[hash_key] = copy.deepcopy(partition, memo) if hash_key in names else partition
-            if table.stream_shard is not None:
-                clone.stream_shard = copy.copy(table.stream_shard)
-                clone.stream_shard.items = list(table.stream_shard.items)
-                clone.stream_shard.table = clone
-            return clone
-
-        Table.__deepcopy__ = backup  # type: ignore[attr-defined]
-        try:
-            return original_transact(backend, transact_items, *args, **kwargs)
-        finally:
-            del Table.__deepcopy__  # type: ignore[attr-defined]
-
-    def query(table: Any, *args: Any, **kwargs: Any) -> Any:
-        arguments = query_signature.bind(table, *args, **kwargs).arguments
-        hash_key = arguments.get("hash_key")
-        if arguments.get("index_name") or hash_key is None or not table.range_key_attr:
-            return original_query(table, *args, **kwargs)
-        items = list((table.items.get(hash_key) or {}).values())
-        table.all_items = lambda: items
-        try:
-            return original_query(table, *args, **kwargs)
-        finally:
-            del table.all_items
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
-    Table.query = query  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
-        Table.query = original_query  # type: ignore[method-assign]
 
 
 class Cloud:

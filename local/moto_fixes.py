@@ -12,6 +12,16 @@ cloud's stream pump) would see nothing written after the first canceled transact
 restored table keeps the live shard object, holding the records it had before the transaction
 (a canceled transaction writes nothing to the stream, as in DynamoDB).
 
+TransactWriteItems backup, and Query, in proportion to the request (issue 12, big POs): the one
+backup copy per table still deep-copied every item and every stream record ever written, so each
+transaction got slower as the table and its stream grew (a 1,000-line PO's cancel took over a
+minute). The backup now deep-copies only the partitions the transaction names (the only ones it
+can change) and takes a new list of the same stream records (a record never changes once written);
+the rest is shared with the live table, which the transaction does not change, so a rollback puts
+back exactly what the full copy would. A Query on the table's own key sorted every item of the
+table to keep its partition's: it now runs the same code on that partition's items alone (the
+same items, order and pages). Both were bench.harness.faster_moto, bench-only until then.
+
 GetShardIterator (DynamoDB Streams): moto keeps an AT_/AFTER_SEQUENCE_NUMBER iterator's sequence
 number as the string it was sent, and fails on the first GetRecords; an unknown shard fails an
 assertion. Here the number is an integer, and an unknown shard is DynamoDB's
@@ -191,6 +201,90 @@ class _Tokens:
         return transact_write_items
 
 
+_transaction = threading.local()  # the partitions the running TransactWriteItems names, per table
+
+
+def _touched_partitions(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, set[Any]] | None:
+    """Table name -> the hash keys the transaction names; None when one cannot be told."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    touched: dict[str, set[Any]] = {}
+    for entry in transact_items:
+        for op in entry.values():
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            key = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
+            if table is None or table.hash_key_attr not in key:
+                return None
+            touched.setdefault(table.name, set()).add(DynamoType(key[table.hash_key_attr]))
+    return touched
+
+
+def _partial_backups(function: Any) -> Any:
+    @wraps(function)
+    def transact_write_items(backend: Any, transact_items: Any, *args: Any, **kwargs: Any) -> Any:
+        _transaction.touched = _touched_partitions(backend, transact_items)
+        try:
+            return function(backend, transact_items, *args, **kwargs)
+        finally:
+            _transaction.touched = None
+
+    return transact_write_items
+
+
+def _table_deepcopy(table: Any, memo: dict[int, Any]) -> Any:
+    """A table's backup inside a TransactWriteItems; the ordinary deep copy anywhere else."""
+    touched: dict[str, set[Any]] | None = getattr(_transaction, "touched", None)
+    if touched is None:
+        reductor = table.__reduce_ex__(4)
+        return copy._reconstruct(table, memo, *reductor)  # type: ignore[attr-defined]
+    clone = copy.copy(table)
+    memo[id(table)] = clone
+    names = touched.get(table.name, set())
+    clone.items = type(table.items)(table.items.default_factory)
+    for hash_key, partition in table.items.items():
+        clone.items[hash_key] = copy.deepcopy(partition, memo) if hash_key in names else partition
+    if table.stream_shard is not None:
+        clone.stream_shard = copy.copy(table.stream_shard)
+        clone.stream_shard.items = list(table.stream_shard.items)
+        clone.stream_shard.table = clone
+    return clone
+
+
+_query = threading.local()  # the partition a Query on the table's key reads, on this thread
+
+
+def _partition_items(function: Any) -> Any:
+    @wraps(function)
+    def all_items(table: Any) -> Any:
+        if getattr(_query, "table", None) is table:
+            return function(_query.partition)
+        return function(table)
+
+    return all_items
+
+
+def _partition_query(function: Any) -> Any:
+    import inspect
+
+    signature = inspect.signature(function)
+
+    @wraps(function)
+    def query(table: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(table, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None or not table.range_key_attr:
+            return function(table, *args, **kwargs)
+        partition = copy.copy(table)  # all_items of this stand-in: the partition's items alone
+        partition.items = {hash_key: table.items.get(hash_key) or {}}
+        _query.table, _query.partition = table, partition
+        try:
+            return function(table, *args, **kwargs)
+        finally:
+            _query.table = _query.partition = None
+
+    return query
+
+
 def apply() -> None:
     """Idempotent; call before moto serves requests."""
     global _applied
@@ -208,10 +302,14 @@ def apply() -> None:
 
     DynamoDBStreamsBackend.get_shard_iterator = _stream_iterators(DynamoDBStreamsBackend.get_shard_iterator)  # type: ignore[method-assign]
     transact = _conditions_first(_keeping_stream_shards(shim.transaction(backend.transact_write_items)))
+    transact = _partial_backups(transact)
     backend.transact_write_items = transact  # type: ignore[method-assign]
     for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
         setattr(backend, name, _serialized(getattr(backend, name)))
     from moto.dynamodb.responses import DynamoHandler
 
     DynamoHandler.transact_write_items = _Tokens().handler(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
+    Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
+    Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
+    Table.all_items = _partition_items(Table.all_items)  # type: ignore[method-assign]
     _applied = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.core import Section
 from bench.sections import (
     approvals,
+    big_po,
     concurrent_lines,
     documents,
     dynamodb_calls,
@@ -23,4 +24,5 @@ SECTIONS: list[Section] = [
     approvals.SECTION,
     documents.SECTION,
     concurrent_lines.SECTION,
+    big_po.SECTION,
 ]

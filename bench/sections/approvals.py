@@ -71,6 +71,14 @@ TOKEN = re.compile(r"/approvals/([\w.-]+)")
 INVOCATION = re.compile(r"^stream: StatusStreamFunction <- \S+: (\d+) records?, (.*), (\d+)ms$")
 OWN_MARKS = ("notifiedAt", "relayedAt")  # what the consumer writes on a request for its own bookkeeping
 WAITING_TASK = "putItem.waitForTaskToken"  # the resource of a level's request task
+WRITES = ("TransactWriteItems", "BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem")
+ACTIONS = (  # what the consumer does besides writing: publish an email or event, drive the round
+    "sns.Publish",
+    "stepfunctions.SendTaskSuccess",
+    "stepfunctions.SendTaskFailure",
+    "stepfunctions.StartExecution",
+    "stepfunctions.StopExecution",
+)
 
 
 def approver(org: str, level: int) -> str:
@@ -148,6 +156,7 @@ class Flow:
     records: Counter[str]
     consumer_calls: Counter[str]
     events: list[dict[str, Any]]
+    idle: int = 0  # invocations that found nothing to do: no write, no publish, no Step Functions call
 
 
 class InProcess:
@@ -213,11 +222,11 @@ class InProcess:
         self.stream.skip()  # the create's records: a DRAFT PO gives the consumer nothing to do
         records: Counter[str] = Counter()
         calls: Counter[str] = Counter()
-        invocations = 0
+        invocations = idle = 0
 
         def settle(until: Callable[[], bool], what: str) -> None:
             """Deliver the stream to the consumer until `until()` holds (the state machine runs on)."""
-            nonlocal invocations
+            nonlocal invocations, idle
             deadline = time.monotonic() + WAIT_SECONDS
             while time.monotonic() < deadline:
                 batch, _ = self.stream.read()
@@ -227,6 +236,8 @@ class InProcess:
                         response = self.stream.deliver(batch)
                     calls.update(made.counts)
                     invocations += 1
+                    acted = set(made.counts) & set(WRITES) or set(made.others) & set(ACTIONS)
+                    idle += not acted
                     if response.get("batchItemFailures"):
                         raise RuntimeError(f"the consumer failed records: {response}")
                     continue
@@ -255,7 +266,7 @@ class InProcess:
         events = history(self.sfn, execution_arn(env.STATE_MACHINE_ARN, po_id))
         settle(lambda: True, "the stream to settle")  # what the last writes put on it, counted too
         emails = sum(mail["attributes"].get("poId") == po_id for mail in self.inbox)
-        return Flow(levels, po_id, elapsed / 1e6, emails, invocations, records, calls, events)
+        return Flow(levels, po_id, elapsed / 1e6, emails, invocations, records, calls, events, idle)
 
     def _decide(self, token: str, po_id: str, level: int) -> None:
         """The approver's POST from the page's form: no authorizer, the link is the credential."""
@@ -280,7 +291,10 @@ def _transitions(flows: list[Flow]) -> tuple[Table, list[Check]]:
             "verdict",
             "emails",
             "consumer invocations",
+            "with nothing to do",
             "records (own marks)",
+            "records / level",
+            "invocations / level",
             "consumer DynamoDB calls",
             "flow ms",
         ],
@@ -300,7 +314,10 @@ def _transitions(flows: list[Flow]) -> tuple[Table, list[Check]]:
             verdict(count <= target),
             flow.emails,
             flow.invocations,
+            flow.idle,
             f"{sum(flow.records.values())} ({own})",
+            f"{sum(flow.records.values()) / flow.levels:.1f}",
+            f"{flow.invocations / flow.levels:.1f}",
             " ".join(f"{op}={n}" for op, n in sorted(flow.consumer_calls.items())),
             f"{flow.ms:.0f}",
         )
@@ -308,6 +325,12 @@ def _transitions(flows: list[Flow]) -> tuple[Table, list[Check]]:
             Check(
                 f"{flow.levels} level(s): <= {target} *StateEntered per approved PO ({count})",
                 count <= target,
+            )
+        )
+        checks.append(
+            Check(
+                f"{flow.levels} level(s): no consumer invocation finds nothing to do ({flow.idle})",
+                not flow.idle,
             )
         )
     last = flows[-1]
@@ -322,8 +345,9 @@ def _transitions(flows: list[Flow]) -> tuple[Table, list[Check]]:
         "appeared, so more invocations than Lambda's batching would make): "
         + ", ".join(f"{kind} {n}" for kind, n in sorted(last.records.items())),
         "records (own marks): all the records the consumer was given, and how many of them only carry "
-        f"its own bookkeeping on a request ({' or '.join(OWN_MARKS)}): the filter lets them through, and "
-        "each wakes it to read the PO again and find nothing to do",
+        f"its own bookkeeping on a request ({' or '.join(OWN_MARKS)}); with nothing to do: invocations that "
+        "wrote nothing, published nothing and called no Step Functions API (target: none); records and "
+        "invocations per level: those totals over the PO's levels",
         "consumer DynamoDB calls: made by StatusStreamFunction's invocations (its own thread only; "
         "moto's state machine writes on threads of its own)",
         "flow ms: from the submit to the PO read APPROVED, stream deliveries and the bench's polling "

@@ -15,8 +15,8 @@ shown; it also warms every path the runs take). Then, warm, alternating, RUNS ti
   update and a status-changed history event).
 - raw query: a boto3 Query of the same partition (PK = :pk), paginated to completion.
 
-All on the same moto in this process, with bench.harness.faster_moto (moto's work per request cut to
-the partitions it touches; the same answers). Where the time goes is measured by timing a few app functions
+All on the same moto in this process, with local.moto_fixes (moto's work per request cut to the
+partitions it touches; the same answers). Where the time goes is measured by timing a few app functions
 while they run (each is wrapped for the duration; each runs once per delivery): status_service's
 recompute_batch, po_repository's get_stored, _to_domain, recompute and materialize, and the SNS
 publish. moto's own time (answering the requests) is in both sides of each ratio; it is also shown
@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench.core import Context, Result, Section, Table, median, ms, p90
-from bench.harness import Calls, faster_moto, header_writes, new_po_body, submitted_pos
+from bench.harness import Calls, header_writes, new_po_body, submitted_pos
 
 LINES = 1000
 RUNS = 5
@@ -111,108 +111,107 @@ def run(ctx: Context) -> Result:
     cloud = ctx.cloud()
     cloud.reset_table()
     org = f"bench-recompute-{uuid.uuid4().hex[:8]}"
-    with faster_moto():
-        stream = cloud.stream()
-        from purchasing.data.tables import HEADER_SK, PoHeaderItem, po_pk, status_key
-        from purchasing.domain.model import Status
+    stream = cloud.stream()
+    from purchasing.data.tables import HEADER_SK, PoHeaderItem, po_pk, status_key
+    from purchasing.domain.model import Status
 
-        (po_id,), records = submitted_pos(cloud, stream, org, 1, new_po_body(LINES))
-        if len(records) != LINES:
-            raise RuntimeError(f"the submit put {len(records)} line records on the stream, not {LINES}")
-        # As Lambda would deliver them: events of the template's BatchSize. This also warms up.
-        batch = stream.batch_size
-        with cloud.calls.record() as first_calls:
+    (po_id,), records = submitted_pos(cloud, stream, org, 1, new_po_body(LINES))
+    if len(records) != LINES:
+        raise RuntimeError(f"the submit put {len(records)} line records on the stream, not {LINES}")
+    # As Lambda would deliver them: events of the template's BatchSize. This also warms up.
+    batch = stream.batch_size
+    with cloud.calls.record() as first_calls:
+        start = time.perf_counter_ns()
+        for first in range(0, len(records), batch):
+            response = stream.deliver(records[first : first + batch])
+            if response.get("batchItemFailures"):
+                raise RuntimeError(f"the first delivery failed: {response}")
+        first_ns = time.perf_counter_ns() - start
+    events = -(-len(records) // batch)
+    first_label = f"first delivery: {events} events of {batch} (BatchSize), approves the lines"
+    first_note = (
+        f"first delivery: the submit's {len(records)} records in {events} events, as Lambda would "
+        f"deliver them: {first_calls.describe()}. Each event recomputes the PO: a Query of the whole "
+        "partition each time; the first event also writes the approval"
+    )
+
+    pk = po_pk(org, po_id)
+    query: dict[str, Any] = {
+        "TableName": cloud.table_name,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+    }
+    stale: dict[str, Any] = {
+        "TableName": cloud.table_name,
+        "Key": {"PK": {"S": pk}, "SK": {"S": HEADER_SK}},
+        "UpdateExpression": "SET #status = :status, #gsi1pk = :gsi1pk",
+        "ExpressionAttributeNames": {
+            "#status": PoHeaderItem.status.attr_name,
+            "#gsi1pk": PoHeaderItem.gsi1pk.attr_name,
+        },
+        "ExpressionAttributeValues": {
+            ":status": {"S": Status.DRAFT.value},
+            ":gsi1pk": {"S": status_key(org, Status.DRAFT.value)},
+        },
+    }
+    right, wrong, raw = Samples(), Samples(), Samples()
+    pages: list[int] = []
+    items: list[int] = []
+
+    def deliver(samples: Samples, changes: bool) -> None:
+        if changes:
+            cloud.dynamodb.update_item(**stale)
+        with probes() as spent, cloud.calls.record() as calls:
             start = time.perf_counter_ns()
-            for first in range(0, len(records), batch):
-                response = stream.deliver(records[first : first + batch])
-                if response.get("batchItemFailures"):
-                    raise RuntimeError(f"the first delivery failed: {response}")
-            first_ns = time.perf_counter_ns() - start
-        events = -(-len(records) // batch)
-        first_label = f"first delivery: {events} events of {batch} (BatchSize), approves the lines"
-        first_note = (
-            f"first delivery: the submit's {len(records)} records in {events} events, as Lambda would "
-            f"deliver them: {first_calls.describe()}. Each event recomputes the PO: a Query of the whole "
-            "partition each time; the first event also writes the approval"
-        )
+            response = stream.deliver(records)
+            elapsed = time.perf_counter_ns() - start
+        written = header_writes(calls, HEADER_SK)
+        if response.get("batchItemFailures") or (written > 0) is not changes:
+            kind = "a stale" if changes else "a right"
+            raise RuntimeError(f"{kind} header gave {response} after {calls.describe()}")
+        samples.calls = calls
+        samples.add(total=elapsed, calls=calls.ns, moto=calls.server_ns, client=elapsed - calls.server_ns)
+        samples.add(**spent)
+        if set(calls.counts) == {"Query"} and {"get_stored", "to_domain", "derive"} <= spent.keys():
+            # get_stored's only DynamoDB calls are its Query pages: the rest of it is pynamodb
+            samples.add(pynamodb=spent["get_stored"] - spent["to_domain"] - spent["derive"] - calls.ns)
+        if "recompute_batch" in spent:
+            samples.add(powertools=elapsed - spent["recompute_batch"])
+            if "get_stored" in spent:
+                samples.add(rest=spent["recompute_batch"] - spent["get_stored"])
 
-        pk = po_pk(org, po_id)
-        query: dict[str, Any] = {
-            "TableName": cloud.table_name,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-        }
-        stale: dict[str, Any] = {
-            "TableName": cloud.table_name,
-            "Key": {"PK": {"S": pk}, "SK": {"S": HEADER_SK}},
-            "UpdateExpression": "SET #status = :status, #gsi1pk = :gsi1pk",
-            "ExpressionAttributeNames": {
-                "#status": PoHeaderItem.status.attr_name,
-                "#gsi1pk": PoHeaderItem.gsi1pk.attr_name,
-            },
-            "ExpressionAttributeValues": {
-                ":status": {"S": Status.DRAFT.value},
-                ":gsi1pk": {"S": status_key(org, Status.DRAFT.value)},
-            },
-        }
-        right, wrong, raw = Samples(), Samples(), Samples()
-        pages: list[int] = []
-        items: list[int] = []
+    def query_raw() -> None:
+        with cloud.calls.record() as calls:
+            start = time.perf_counter_ns()
+            params, count, page_count = dict(query), 0, 0
+            while True:
+                page = cloud.dynamodb.query(**params)
+                count, page_count = count + page["Count"], page_count + 1
+                if "LastEvaluatedKey" not in page:
+                    break
+                params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            elapsed = time.perf_counter_ns() - start
+        raw.calls = calls
+        raw.add(total=elapsed, moto=calls.server_ns, client=elapsed - calls.server_ns)
+        pages.append(page_count)
+        items.append(count)
 
-        def deliver(samples: Samples, changes: bool) -> None:
-            if changes:
-                cloud.dynamodb.update_item(**stale)
-            with probes() as spent, cloud.calls.record() as calls:
-                start = time.perf_counter_ns()
-                response = stream.deliver(records)
-                elapsed = time.perf_counter_ns() - start
-            written = header_writes(calls, HEADER_SK)
-            if response.get("batchItemFailures") or (written > 0) is not changes:
-                kind = "a stale" if changes else "a right"
-                raise RuntimeError(f"{kind} header gave {response} after {calls.describe()}")
-            samples.calls = calls
-            samples.add(total=elapsed, calls=calls.ns, moto=calls.server_ns, client=elapsed - calls.server_ns)
-            samples.add(**spent)
-            if set(calls.counts) == {"Query"} and {"get_stored", "to_domain", "derive"} <= spent.keys():
-                # get_stored's only DynamoDB calls are its Query pages: the rest of it is pynamodb
-                samples.add(pynamodb=spent["get_stored"] - spent["to_domain"] - spent["derive"] - calls.ns)
-            if "recompute_batch" in spent:
-                samples.add(powertools=elapsed - spent["recompute_batch"])
-                if "get_stored" in spent:
-                    samples.add(rest=spent["recompute_batch"] - spent["get_stored"])
-
-        def query_raw() -> None:
-            with cloud.calls.record() as calls:
-                start = time.perf_counter_ns()
-                params, count, page_count = dict(query), 0, 0
-                while True:
-                    page = cloud.dynamodb.query(**params)
-                    count, page_count = count + page["Count"], page_count + 1
-                    if "LastEvaluatedKey" not in page:
-                        break
-                    params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-                elapsed = time.perf_counter_ns() - start
-            raw.calls = calls
-            raw.add(total=elapsed, moto=calls.server_ns, client=elapsed - calls.server_ns)
-            pages.append(page_count)
-            items.append(count)
-
-        kinds: list[Callable[[], None]] = [
-            lambda: deliver(right, changes=False),
-            lambda: deliver(wrong, changes=True),
-            query_raw,
-        ]
-        for _ in range(WARMUP):
-            for kind in kinds:
-                kind()
-        for samples in (right, wrong, raw):
-            samples.clear()
-        pages.clear()
-        items.clear()
-        gc.collect()
-        for round_ in range(RUNS):
-            for index in range(len(kinds)):
-                kinds[(index + round_) % len(kinds)]()
+    kinds: list[Callable[[], None]] = [
+        lambda: deliver(right, changes=False),
+        lambda: deliver(wrong, changes=True),
+        query_raw,
+    ]
+    for _ in range(WARMUP):
+        for kind in kinds:
+            kind()
+    for samples in (right, wrong, raw):
+        samples.clear()
+    pages.clear()
+    items.clear()
+    gc.collect()
+    for round_ in range(RUNS):
+        for index in range(len(kinds)):
+            kinds[(index + round_) % len(kinds)]()
 
     tables = _tables(right, wrong, raw, first_label, first_ns, pages, items)
     tables[0].notes.insert(0, first_note)

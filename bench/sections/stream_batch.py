@@ -12,9 +12,9 @@ StatusStreamFunction's lambda_handler:
 4. the 1,000 records of step 1, from the state before step 1 (moto's table restored), as 10 events of
    100 (the template's BatchSize).
 
-All on moto with bench.harness.faster_moto (moto's work per request cut to the partitions it touches;
-the same answers). Counted during each delivery: DynamoDB calls by operation, header writes
-(TransactWriteItems calls with an Update on a PO header item, SK "PO", read from the request
+All on moto with local.moto_fixes (moto's work per request cut to the partitions it touches, as the
+local cloud has it; the same answers). Counted during each delivery: DynamoDB calls by operation, header
+writes (TransactWriteItems calls with an Update on a PO header item, SK "PO", read from the request
 parameters) and SNS publishes. The POs whose status changed are found by reading every header's status
 before and after (a Scan, not counted).
 
@@ -37,7 +37,6 @@ from bench.harness import (
     Calls,
     Cloud,
     Stream,
-    faster_moto,
     header_writes,
     new_po_body,
     submitted_pos,
@@ -134,30 +133,27 @@ def run(ctx: Context) -> Result:
     from purchasing.data.tables import HEADER_SK
 
     org = f"bench-stream-{uuid.uuid4().hex[:8]}"
-    with faster_moto():
-        lots = _inventory_lots(cloud, f"{org}-lots")  # first: on the empty table, it costs least
-        stream = cloud.stream()
-        setup_start = time.perf_counter()
-        _, records = submitted_pos(cloud, stream, org, POS, new_po_body(LINES))
-        setup_s = time.perf_counter() - setup_start
-        if len(records) != POS * LINES:
-            raise RuntimeError(
-                f"the submits put {len(records)} line records on the stream, not {POS * LINES}"
-            )
-        restore = cloud.snapshot_table()
-        before = header_statuses(cloud, org, HEADER_SK)
+    lots = _inventory_lots(cloud, f"{org}-lots")  # first: on the empty table, it costs least
+    stream = cloud.stream()
+    setup_start = time.perf_counter()
+    _, records = submitted_pos(cloud, stream, org, POS, new_po_body(LINES))
+    setup_s = time.perf_counter() - setup_start
+    if len(records) != POS * LINES:
+        raise RuntimeError(f"the submits put {len(records)} line records on the stream, not {POS * LINES}")
+    restore = cloud.snapshot_table()
+    before = header_statuses(cloud, org, HEADER_SK)
 
-        one = Delivery(cloud, stream, records, len(records))
-        after = header_statuses(cloud, org, HEADER_SK)
-        replay = Delivery(cloud, stream, records, len(records))
-        after_replay = header_statuses(cloud, org, HEADER_SK)
-        own, _ = stream.read()
-        follow = Delivery(cloud, stream, own, len(own))
-        after_follow = header_statuses(cloud, org, HEADER_SK)
+    one = Delivery(cloud, stream, records, len(records))
+    after = header_statuses(cloud, org, HEADER_SK)
+    replay = Delivery(cloud, stream, records, len(records))
+    after_replay = header_statuses(cloud, org, HEADER_SK)
+    own, _ = stream.read()
+    follow = Delivery(cloud, stream, own, len(own))
+    after_follow = header_statuses(cloud, org, HEADER_SK)
 
-        restore()
-        batched = Delivery(cloud, stream, records, stream.batch_size)
-        after_batched = header_statuses(cloud, org, HEADER_SK)
+    restore()
+    batched = Delivery(cloud, stream, records, stream.batch_size)
+    after_batched = header_statuses(cloud, org, HEADER_SK)
 
     def changes(old: dict[str, str], new: dict[str, str]) -> int:
         return sum(old.get(pk) != status for pk, status in new.items())
