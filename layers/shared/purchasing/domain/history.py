@@ -65,24 +65,28 @@ def lines_moved(
 
 
 def canceled(event_type: str, before: PurchaseOrder, after: PurchaseOrder, actor: str) -> HistoryEvent:
-    """Which lines were canceled, and which were closed short at what was received."""
+    """Which lines were canceled, and which were closed short at what was received, by whom."""
     moved = lines_moved(event_type, "canceled", before, after, actor)
     old = {line.id: line for line in before.lines}
     short = [line for line in after.lines if line.canceled_quantity != old[line.id].canceled_quantity]
     if not short:
         return moved
-    closed = "; ".join(
+    gone = sum(
+        1 for line in after.lines if line.status is Status.CANCELED and old[line.id].status is not line.status
+    )
+    parts = [f"{gone} line{'s' * (gone != 1)} canceled"] if gone else []
+    parts += [
         f"line {line.id} closed short at {line.received_quantity} of {line.quantity}"
         f" ({line.canceled_quantity} canceled)"
         for line in short
-    )
+    ]
     data = moved.data | {
         "closedShort": {
             line.id: {"received": str(line.received_quantity), "canceled": str(line.canceled_quantity)}
             for line in short
         }
     }
-    return moved.model_copy(update={"summary": f"{moved.summary} by {actor}: {closed}", "data": data})
+    return moved.model_copy(update={"summary": f"{'; '.join(parts)} by {actor}", "data": data})
 
 
 def received(after: PurchaseOrder, line: Line, quantity: str, actor: str) -> HistoryEvent:
