@@ -63,7 +63,9 @@ HOP_LEVELS = 6  # HOP_POS x (HOP_LEVELS - 1) = 20 hops
 POLL_SECONDS = 0.02  # how often the bench polls (the outbox; in process, the stream)
 WAIT_SECONDS = 30  # deadline for anything the bench waits for
 APPROVER_PAUSE = 0.3  # an approver decides this long after the batching window that follows their email
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = (
+    180  # a first start builds the IAM roles and imports every handler: minutes on a busy machine
+)
 STOP_SECONDS = 20
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DECISION = "decision=approve"
@@ -473,6 +475,7 @@ class LocalCloud:
         bearer: str | None = None,
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float = WAIT_SECONDS,
     ) -> HttpReply:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.url + path, data=data, method=method)
@@ -483,7 +486,7 @@ class LocalCloud:
         for key, value in (headers or {}).items():
             request.add_header(key, value)
         try:
-            with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return HttpReply(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
             return HttpReply(error.code, error.read().decode())

@@ -10,9 +10,9 @@ delivered to the real handler in batches of the template's BatchSize (as Lambda 
 available), then again whatever the consumer's own writes put through the filter, until nothing does.
 Counted per call: DynamoDB calls by operation (the call's own thread), TransactWriteItems items, time;
 per consumer pass: invocations, its DynamoDB calls, time.
-Targets: each call under 10 s; calls linear in lines with the 100-item transaction as the unit (at
-most ceil(LINES / 100) + 3 DynamoDB calls per call, Query pages included); the consumer's own writes
-wake it for nothing (0 records through the filter after its pass).
+Targets: each call under 10 s; calls linear in lines with the 100-item transaction as the unit (as
+many TransactWriteItems as ceil(items written / 100), and at most 3 other calls, Query pages
+included); the consumer's own writes wake it for nothing (0 records through the filter after its pass).
 
 (i) `python -m local` as a child process (as the approvals section starts it). Baseline: a small PO of
 an org with no policy is submitted and its status read until APPROVED; a small PO of an org with a
@@ -107,8 +107,18 @@ def _steps(cloud: Cloud) -> list[Step]:
     return steps
 
 
+OTHER_CALLS = 3  # reads besides the writes: the header and a setting or two, whatever the size
+
+
+def _linear(step: Step) -> bool:
+    """Linear in lines, the 100-item transaction as the unit: as many TransactWriteItems as the items
+    written need (ceil(items / 100)), and at most OTHER_CALLS other calls."""
+    transactions = step.calls.get("TransactWriteItems", 0)
+    others = sum(step.calls.values()) - transactions
+    return transactions == math.ceil(sum(step.items) / 100) and others <= OTHER_CALLS
+
+
 def _big_table(steps: list[Step]) -> tuple[Table, list[Check]]:
-    bound = math.ceil(LINES / 100) + 3
     table = Table(
         f"(h) A {LINES}-line PO through the API, in process on moto (local.moto_fixes as in the local cloud)",
         [
@@ -117,7 +127,7 @@ def _big_table(steps: list[Step]) -> tuple[Table, list[Check]]:
             "< 10 s",
             "DynamoDB calls",
             "total",
-            f"<= {bound}",
+            "linear",
             "transaction items",
             "stream records",
             "to the consumer",
@@ -136,7 +146,7 @@ def _big_table(steps: list[Step]) -> tuple[Table, list[Check]]:
             verdict(step.ms < TARGET_SECONDS * 1000),
             " ".join(f"{op}={n}" for op, n in sorted(step.calls.items())),
             total,
-            verdict(total <= bound),
+            verdict(_linear(step)),
             "+".join(str(n) for n in step.items) or "-",
             step.records,
             step.passed,
@@ -150,7 +160,10 @@ def _big_table(steps: list[Step]) -> tuple[Table, list[Check]]:
                 f"{step.name} of a {LINES}-line PO under {TARGET_SECONDS:.0f} s ({step.ms / 1000:.1f} s)",
                 step.ms < TARGET_SECONDS * 1000,
             ),  # fmt: skip
-            Check(f"{step.name}: <= {bound} DynamoDB calls ({total})", total <= bound),
+            Check(
+                f"{step.name}: DynamoDB calls linear in lines, by 100-item transactions ({total})",
+                _linear(step),
+            ),  # fmt: skip
             Check(
                 f"{step.name}: the consumer's own writes wake it for nothing ({step.own_passed})",
                 step.own_passed == 0,
@@ -220,13 +233,13 @@ def _contended(cloud: Any) -> tuple[Timing, Timing, float, float]:
     baseline = _small_pos(cloud, *fresh_orgs())
     big_org = f"bench-big-{uuid.uuid4().hex[:8]}"
     buyer = cloud.token(big_org, f"buyer@{big_org}.example.com", "buyer")
-    created = cloud.request("POST", "/pos", new_po_body(LINES), bearer=buyer)
+    created = cloud.request("POST", "/pos", new_po_body(LINES), bearer=buyer, timeout=WAIT_SECONDS)
     if created.status != 201:
         raise RuntimeError(f"could not create the big PO: {created.status} {created.text[:300]}")
     big_id = str(created.json["id"])
     orgs = fresh_orgs()
     began = time.time()
-    if cloud.request("POST", f"/pos/{big_id}/submit", bearer=buyer).status != 202:
+    if cloud.request("POST", f"/pos/{big_id}/submit", bearer=buyer, timeout=WAIT_SECONDS).status != 202:
         raise RuntimeError("could not submit the big PO")
     submitted = time.time() - began
     busy = _small_pos(cloud, *orgs)
@@ -276,6 +289,11 @@ def run(ctx: Context) -> Result:
     try:
         local_cloud.start()
         timings = _contended(local_cloud)
+    except Exception as error:  # (h) stands without (i): print it, and (i) as not measured
+        big.notes.append(f"(i) could not run on the local cloud: {error!r}"[:2000])
+        return Result(
+            tables=[big], checks=[*checks, Check("(i) another PO beside a big one: measured", False)]
+        )
     finally:
         local_cloud.stop()
         local_cloud.remove()
