@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import iam, moto_fixes, template
+from local import iam, moto_bounds, moto_fixes, template
 
 STACK = "purchase-orders-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -73,6 +73,7 @@ def start_moto(host: str = "127.0.0.1") -> Moto:
     chosen port before the server starts.
     """
     moto_fixes.apply()
+    moto_bounds.apply()
     iam.relax()
     port = free_port(host)
     os.environ["MOTO_PORT"] = str(port)

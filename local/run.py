@@ -42,6 +42,7 @@ class LocalCloud:
     server: gateway.Server | None = None
     pumps: list[pumps.Pump] = field(default_factory=list)
     outbox: outboxes.Outbox | None = None
+    progress: bool = False
     _thread: threading.Thread | None = None
 
     @property
@@ -57,10 +58,13 @@ class LocalCloud:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-call access log
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         try:
+            self.say("[1/4] starting the embedded AWS (moto)")
             self.moto = cloud.start_moto(self.host)
             cloud.use_endpoint(self.moto.endpoint)
+            self.say("[2/4] creating the template's resources")
             self.resources = cloud.create_resources(self.moto)
             specs = template.functions(self.resources.names)
+            self.say(f"[3/4] the roles of {len(specs)} functions, from the transformed template")
             # from here on each function's calls are checked against its own role
             credentials = iam.enforce(self.moto.client, self.resources.names)
             invoker = gateway.Invoker(specs, runtime.Runtimes(specs, credentials))
@@ -79,6 +83,7 @@ class LocalCloud:
                 spec.environment = {
                     key: cloud.local_api_url(value, self.url) for key, value in spec.environment.items()
                 }
+            self.say(f"[4/4] loading {len(specs)} functions and starting the pumps")
             invoker.load_all()
             self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker, self.outbox))
         except BaseException:
@@ -86,6 +91,11 @@ class LocalCloud:
             raise
         self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
+
+    def say(self, step: str) -> None:
+        """Startup progress, on stderr (the banner with the URLs follows on stdout when ready)."""
+        if self.progress:
+            print(f"local cloud: {step}", file=sys.stderr, flush=True)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack
     try:
-        local_cloud = LocalCloud(host=args.host, port=args.port)
+        local_cloud = LocalCloud(host=args.host, port=args.port, progress=True)
         try:
             local_cloud.start()
         except OSError as error:

@@ -11,6 +11,7 @@ from bench.sections import (
     dynamodb_calls,
     get_latency,
     import_time,
+    memory,
     recompute_latency,
     stream_batch,
 )
@@ -25,4 +26,5 @@ SECTIONS: list[Section] = [
     documents.SECTION,
     concurrent_lines.SECTION,
     big_po.SECTION,
+    memory.SECTION,
 ]
