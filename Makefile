@@ -33,10 +33,17 @@ help:
 	@echo "make recompute ORG=<org> [PO=<id>] [STACK=<stack>]: rebuild POs' status and approvals"
 	@echo "make redrive [STACK=<stack>]: dead letters back to their queues, stream failures recomputed"
 
+# The first run takes minutes: say each step, and each package as pip fetches it (numbered).
 $(VENV)/.stamp: pyproject.toml
+	@echo "==> [1/3] virtualenv $(VENV) (Python: $(BOOTSTRAP_PYTHON))"
 	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] pip, upgraded"
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@echo "==> [3/3] the app and its dev tools from pyproject.toml (the first time: a few minutes, ~150 packages)"
+	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' \
+		| awk '/^Collecting /{n++; printf "    [%3d] %s\n", n, $$2; fflush(); next} \
+			/^Installing collected/{print "    installing " n " packages..."; fflush(); next} \
+			/^Successfully installed/{print "    done"; fflush()}'
 	@touch $@
 
 .venv-checkov/.stamp:
@@ -59,7 +66,8 @@ browser:
 			apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }
 
 dev: $(VENV)/.stamp
-	$(PY) -m local --port $(PORT)
+	@echo "==> starting the local cloud (the URLs follow when it is ready)"
+	@$(PY) -m local --port $(PORT)
 
 token: $(VENV)/.stamp
 	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"

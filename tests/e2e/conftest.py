@@ -22,7 +22,7 @@ from local import token as tokens
 from local.cloud import free_port
 from local.template import ROOT
 
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180  # generous: on a machine shared with other work the start is slow
 STOP_SECONDS = 20
 
 

@@ -1,0 +1,29 @@
+"""`make dev` on a fresh clone says what it installs and how far it is (issue 12, point 9)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from local.template import ROOT
+
+
+def test_the_virtualenv_step_names_each_step_and_numbers_each_package_pip_fetches(tmp_path: Path) -> None:
+    venv = f"{tmp_path}/venv"
+    dry_run = subprocess.run(
+        ["make", "-n", f"{venv}/.stamp", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+    steps = [line for line in dry_run.splitlines() if line.startswith('echo "==> [')]
+    assert [step.split("]")[0][-3:] for step in steps] == ["1/3", "2/3", "3/3"]
+    app_install = next(line for line in dry_run.splitlines() if "-e '.[dev]'" in line)
+    assert " -q " not in app_install  # pip's own lines are what shows how far it is
+    assert "Collecting" in dry_run and "pipefail" in app_install  # numbered, and a failure still fails
+
+
+def test_make_dev_says_it_is_starting_before_the_local_cloud_prints_its_urls() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "dev", "-o", ".venv/.stamp"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert dry_run.splitlines()[0].startswith('echo "==> starting the local cloud')
