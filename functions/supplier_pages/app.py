@@ -1,7 +1,8 @@
 """The link in a supplier's email: no login, the signed link is the credential.
 
 GET redirects to a short-lived presigned download of the PO's PDF. A forged link is a 403, an
-expired one a 410, a PDF no longer kept a 404, each with a page saying so.
+expired one a 410, a link to a revision a later one replaced a 410 pointing to the email of the
+current revision, a PDF no longer kept a 404, each with a page saying so.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PAGES: dict[int, OpenAPIResponse] = {
         "description": "The PDF is no longer available (a page), or no such link",
         "content": {**PROBLEMS[404]["content"], **HTML},
     },
-    410: {"description": "Expired link", "content": HTML},
+    410: {"description": "Expired link, or a revision a later one replaced", "content": HTML},
 }
 
 
@@ -52,6 +53,16 @@ def _forged(_: LinkForged) -> Response[str]:
 @app.exception_handler(LinkExpired)
 def _expired(_: LinkExpired) -> Response[str]:
     return _html(410, pages.problem("This link has expired", "Ask the buyer for a new copy of the order."))
+
+
+@app.exception_handler(pdf_service.Superseded)
+def _superseded(error: pdf_service.Superseded) -> Response[str]:
+    told = error.told
+    detail = (
+        f"This link shows an earlier revision. Revision {told.revision} replaces it: it was emailed to "
+        f"{told.sent_to or 'you'} on {told.sent_at[:10]}. Please use the link in that email."
+    )
+    return _html(410, pages.problem("This order was changed", detail))
 
 
 @app.exception_handler(NotFound)

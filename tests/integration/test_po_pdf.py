@@ -175,7 +175,7 @@ def test_a_digital_po_received_at_once_gets_its_pdf(
     assert len(supplier.messages()) == 1
 
 
-def test_a_revision_ordered_again_makes_a_new_pdf(
+def test_a_revision_ordered_again_is_revision_2_with_one_change_notice_and_the_old_link_gone(
     api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
 ) -> None:
     po = ordered(api, stream)
@@ -191,12 +191,19 @@ def test_a_revision_ordered_again_makes_a_new_pdf(
     stream.drain()
     assert queue.deliver(queue.records()) == {"batchItemFailures": []}
 
-    (message,) = supplier.messages()
+    (message,) = supplier.messages()  # one change notice, never a second "placed"
+    assert message["subject"] == f"Change to purchase order {po['number']} rev 2"
+    assert "has changed purchase order" in message["body"] and "has placed" not in message["body"]
+    assert "- Line 2 quantity: 12 (was 10)" in message["body"]
     second = token_in(message["body"])
     assert second != first
-    assert len(pdfs_of(po["id"])) == 2  # the first PDF stays: its link still works
-    assert "2 Bolt M7 12 1.25 15.00" in text_of(pdfs_of(po["id"])[_key_of(second)])
-    assert supplier_page(api, first).status == 302
+    assert len(pdfs_of(po["id"])) == 2
+    text = text_of(pdfs_of(po["id"])[_key_of(second)])
+    assert f"Purchase order {po['number']} rev 2" in text and "2 Bolt M7 12 1.25 15.00" in text
+    old = supplier_page(api, first)  # the issue asks that earlier links die (they served the old PDF)
+    assert old.status == 410 and "Revision 2 replaces it" in old.body
+    assert "sales@acme-metals.example.com" in old.body
+    assert supplier_page(api, second).status == 302
     latest = api("GET", f"/pos/{po['id']}/pdf").body
     assert _key_of(second) in unquote(latest["url"])
 
@@ -380,7 +387,9 @@ def test_forged_expired_and_dead_supplier_links_are_refused(
     forged = supplier_page(api, f"{payload}.{signature[:-2]}AA")
     other_purpose = supplier_page(api, _signed(claims_, purpose="partner-upload"))
     expired = supplier_page(api, _signed(claims_, expires_in=-60))
-    gone = supplier_page(api, _signed({**claims_, "fingerprint": "0" * 32}))
+    replaced = supplier_page(api, _signed({**claims_, "fingerprint": "0" * 32}))
+    boto3.client("s3").delete_object(Bucket=BUCKET, Key=_key_of(token))
+    gone = supplier_page(api, token)
     not_a_token = supplier_page(api, "nonsense")
 
     assert forged.status == 403 and "not valid" in forged.body
@@ -388,6 +397,7 @@ def test_forged_expired_and_dead_supplier_links_are_refused(
     assert other_purpose.status == 403
     assert expired.status == 410 and "expired" in expired.body
     assert gone.status == 404 and "no longer available" in gone.body
+    assert replaced.status == 410 and "earlier revision" in replaced.body
     assert not_a_token.status == 404
     assert po["id"] not in forged.body + expired.body + gone.body
 
@@ -521,3 +531,95 @@ def test_a_pdf_that_cannot_be_rendered_is_logged_marked_failed_and_the_buyer_tol
     reply = api("GET", f"/pos/{po['id']}/pdf")
     assert reply.status == 409 and reply.body["type"] == "/problems/pdf-failed"
     assert "too high" in reply.body["detail"] and po["number"] in reply.body["detail"]
+
+
+# --- the supplier hears every change once -------------------------------------------------------
+
+
+def sent(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic, body: dict[str, Any] | None = None
+) -> Any:
+    """A PO ordered and its first PDF sent: (the PO, the supplier's first link)."""
+    po = ordered(api, stream, body)
+    assert queue.deliver(queue.records()) == {"batchItemFailures": []}
+    (placed,) = supplier.messages()
+    assert placed["subject"] == f"Purchase order {po['number']}"
+    return po, token_in(placed["body"])
+
+
+def deliver_any(queue: PdfQueue) -> None:
+    """Whatever the queue holds now (Lambda is not invoked for an empty batch)."""
+    if records := queue.records():
+        assert queue.deliver(records) == {"batchItemFailures": []}
+
+
+def test_a_line_canceled_on_an_ordered_po_sends_one_change_notice(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
+) -> None:
+    po, first = sent(api, stream, queue, supplier)
+
+    assert api("POST", f"/pos/{po['id']}/lines/00002/cancel").status == 200
+    stream.drain()
+    records = queue.records()
+    assert queue.deliver(records) == {"batchItemFailures": []}
+    assert queue.deliver(records) == {"batchItemFailures": []}  # a redelivery sends nothing twice
+    stream.drain()
+    deliver_any(queue)
+
+    (notice,) = supplier.messages()
+    assert notice["subject"] == f"Change to purchase order {po['number']} rev 2"
+    assert "- Line 2 canceled: Bolt M7" in notice["body"] and "Subtotal now: 12.50 USD." in notice["body"]
+    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]))])
+    assert "[Canceled] Bolt M7" in text and "Subtotal (USD): 12.50" in text
+    assert supplier_page(api, first).status == 410
+
+
+def test_a_line_closed_short_tells_the_supplier_what_was_canceled(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
+) -> None:
+    po, _ = sent(api, stream, queue, supplier)
+    assert api("POST", f"/pos/{po['id']}/lines/00001/receipts", {"quantity": "6"}).status == 201
+    stream.drain()
+    deliver_any(queue)
+    assert supplier.messages() == []  # a receipt changes nothing for the supplier
+
+    assert api("POST", f"/pos/{po['id']}/lines/00001/cancel").status == 200
+    stream.drain()
+    deliver_any(queue)
+
+    (notice,) = supplier.messages()
+    assert notice["subject"] == f"Change to purchase order {po['number']} rev 2"
+    assert "- Line 1 closed short: 4 of 10 canceled, 6 delivered" in notice["body"]
+
+
+def test_a_canceled_po_sends_one_cancellation_notice_and_kills_the_links(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
+) -> None:
+    po, first = sent(api, stream, queue, supplier)
+
+    assert api("POST", f"/pos/{po['id']}/cancel").status == 200
+    stream.drain()
+    records = queue.records()
+    assert queue.deliver(records) == {"batchItemFailures": []}
+    assert queue.deliver(records) == {"batchItemFailures": []}
+
+    (notice,) = supplier.messages()
+    assert notice["subject"] == f"Cancellation of purchase order {po['number']} rev 2"
+    assert "has canceled purchase order" in notice["body"]
+    assert "The purchase order is canceled" in notice["body"]
+    assert "- Line 1 canceled" in notice["body"] and "- Line 2 canceled" in notice["body"]
+    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]))])
+    assert "CANCELED" in text and f"{po['number']} rev 2" in text
+    assert supplier_page(api, first).status == 410
+    assert supplier_page(api, token_in(notice["body"])).status == 302
+
+
+def test_a_po_canceled_before_its_supplier_heard_of_it_sends_nothing(
+    api: Api, stream: Stream, queue: PdfQueue, supplier: Topic
+) -> None:
+    po = api("POST", "/pos", new_po_body(lines=1)).body
+    assert api("POST", f"/pos/{po['id']}/cancel").status == 200
+    stream.drain()
+
+    assert queue.deliver(queue.records()) == {"batchItemFailures": []}
+    assert supplier.messages() == []

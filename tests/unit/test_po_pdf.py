@@ -301,3 +301,46 @@ def test_a_description_too_long_for_a_table_row_shows_its_beginning_and_then_in_
 def test_rendering_past_its_time_budget_raises_instead_of_being_killed() -> None:
     with pytest.raises(po_pdf.TooSlow):
         po_pdf.render(purchase_order([line(1)]), buyer="acme", issued_at=ISSUED, budget_seconds=-1)
+
+
+# --- what changed for the supplier -----------------------------------------------------------------
+
+
+def test_the_changes_name_every_kind_of_change_the_supplier_sees() -> None:
+    before = purchase_order([line(1), line(2), line(3, qualityClauses=["ISO 9001"])])
+    told = po_pdf.snapshot(before)
+    after = purchase_order(
+        [
+            line(1, unitCost="13", partId="bolt-m6", description="Hex bolt M1, zinc"),
+            line(3, qualityClauses=["ISO 14001"], termRequirements=["Net 30"]),
+            line(4, description="Washer"),
+        ],
+        supplier=Supplier(name="Globex", email="sales@globex.example.com"),
+        currency="USD",
+    )
+
+    assert po_pdf.changes(told, po_pdf.snapshot(after, told)) == [
+        "Supplier: Globex sales@globex.example.com (was Acme Metals sales@acme-metals.example.com)",
+        "Currency: USD (was EUR)",
+        "Line 1 unit cost: 13 (was 12.5)",
+        "Line 1 part: bolt-m6 (was None)",
+        "Line 1 description changed (see the PDF)",
+        "Line 2 withdrawn: Hex bolt M2",
+        "Line 3 quality clauses changed (see the PDF)",
+        "Line 3 term requirements changed (see the PDF)",
+        "Line 4 added: Washer, 3 x 12.5",
+    ]
+
+
+def test_a_revision_is_titled_with_its_number_and_shows_canceled_and_short_closed_lines() -> None:
+    told = po_pdf.snapshot(purchase_order([line(1), line(2)]))
+    po = purchase_order(
+        [line(1, status=Status.RECEIVED, quantity="3", canceledQuantity="1"), line(2, status=Status.CANCELED)]
+    )
+
+    text = " ".join(text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED, revision=3, told=told)))
+
+    assert "Purchase order PO-000123 rev 3" in text
+    assert "[Closed short: 1 canceled] Hex bolt M1 3 12.50 25.00" in text
+    assert "[Canceled] Hex bolt M2 3 12.50 0.00" in text and "Subtotal (EUR): 25.00" in text
+    assert po_pdf.is_cancellation(po, told) and not po_pdf.is_cancellation(po, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -20,7 +21,7 @@ from purchasing.data import notifications, pdf_repository, po_repository, secret
 from purchasing.data.documents_repository import presigned_get
 from purchasing.domain import documents, po_pdf, signed_tokens
 from purchasing.domain.errors import NotFound, NotReady, PdfFailed
-from purchasing.domain.model import CamelModel, PurchaseOrder, Status, utc_now
+from purchasing.domain.model import CamelModel, PurchaseOrder, utc_now
 from purchasing.observability import logger
 
 PURPOSE = "supplier-pdf"
@@ -35,7 +36,7 @@ class PoStatusChanged(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    type: Literal["po.status-changed"]
+    type: Literal["po.status-changed", "po.lines-closed"]
     org_id: str = Field(alias="orgId", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     po_id: str = Field(alias="poId", pattern=_HEX32)
 
@@ -47,53 +48,107 @@ class PdfLink(CamelModel):
     generated_at: str
 
 
+class Superseded(Exception):
+    """A supplier link to a revision that a later one replaced (or a cancellation notice)."""
+
+    def __init__(self, told: pdf_repository.Told) -> None:
+        super().__init__(f"replaced by revision {told.revision}")
+        self.told = told
+
+
 class PdfBeingSent(Exception):
     """Another delivery of the same event holds the lease to notify: retry later."""
 
 
+@dataclass(frozen=True)
+class Revision:
+    """What the supplier is to be sent: revision `number`, showing `snapshot`, after `base`."""
+
+    number: int
+    snapshot: po_pdf.Snapshot
+    fingerprint: str
+    base: pdf_repository.Told | None
+
+
 def on_status_changed(message: str) -> str:
-    """Make, store and send the PDF of a PO that was ordered, unless it was sent already.
-    Anything that fails before the supplier is told raises, so the message is retried."""
+    """Tell the supplier what changed for it since it was last told: the first PDF when the PO is
+    ordered, a change or cancellation notice with a new revision after that. What it was sent is
+    compared with what the PO shows now, so a redelivered event (or one that changed nothing for
+    the supplier) sends nothing. Anything that fails before the supplier is told raises, so the
+    message is retried; a PDF that cannot be rendered is recorded as failed instead."""
     event = PoStatusChanged.model_validate_json(message)
     po = po_repository.get(event.org_id, event.po_id)
-    if po is None or po.status not in (Status.ORDERED, Status.RECEIVED) or not po_pdf.ordered_lines(po):
-        return "nothing ordered"  # a stale event: the PO was revised or canceled since
-    fingerprint = po_pdf.fingerprint(po)
-    current = pdf_repository.get(event.org_id, po.id)
-    if current is not None and current.fingerprint == fingerprint:
-        if current.notified_at is not None:
-            return "already sent"
-        if current.failure is not None:
-            return "failed already"  # the same PO renders the same way: no second attempt
+    current = pdf_repository.get(event.org_id, event.po_id)
+    base = pdf_repository.told(current)
+    view = None if po is None else po_pdf.to_tell(po, base.snapshot if base else None)
+    if po is None or view is None:
+        return "nothing to tell"  # not ordered (yet, or any more), or canceled before it was sent
+    fingerprint = po_pdf.digest(view)
+    if base is not None and base.fingerprint == fingerprint:
+        return "already sent"
+    if current is not None and current.fingerprint == fingerprint and current.failure is not None:
+        return "failed already"  # the same PO renders the same way: no second attempt
+    revision = Revision((base.revision + 1) if base else 1, view, fingerprint, base)
     now = datetime.now(UTC)
     key = documents.pdf_key(event.org_id, po.id, fingerprint)
+    told = base.snapshot if base else None
     try:
-        pdf = po_pdf.render(po, buyer=event.org_id, issued_at=now, budget_seconds=RENDER_SECONDS)
+        pdf = po_pdf.render(
+            po,
+            buyer=event.org_id,
+            issued_at=now,
+            budget_seconds=RENDER_SECONDS,
+            revision=revision.number,
+            told=told,
+        )
     except Exception as error:  # a retry renders the same PO the same way: record it, do not retry
-        return _failed(event.org_id, po, fingerprint, key, error)
-    pdf_repository.store(key, pdf, file_name=file_name(po.number))
+        return _failed(event.org_id, po, revision, key, error)
+    pdf_repository.store(key, pdf, file_name=file_name(po_pdf.title(po, revision.number)))
+    return _send(event.org_id, po, revision, key, now)
+
+
+def _send(org_id: str, po: PurchaseOrder, revision: Revision, key: str, now: datetime) -> str:
+    fingerprint = revision.fingerprint
     taken = pdf_repository.claim(
-        event.org_id, po.id, fingerprint=fingerprint, s3_key=key, number=po.number, now=utc_now()
+        org_id,
+        po.id,
+        fingerprint=fingerprint,
+        s3_key=key,
+        number=po.number,
+        now=utc_now(),
+        revision=revision.number,
+        snapshot=revision.snapshot,
+        sent_to=str(po.supplier.email),
+        base=revision.base,
     )
     if not taken:
-        if _sent(event.org_id, po.id, fingerprint):
+        if _sent(org_id, po.id, fingerprint):
             return "already sent"
         raise PdfBeingSent(f"PO {po.id}: another delivery is sending {fingerprint}")
     try:
-        _notify(event.org_id, po, fingerprint, now)
+        _notify(org_id, po, revision, now)
     except Exception:
-        pdf_repository.release(event.org_id, po.id, fingerprint=fingerprint)
+        pdf_repository.release(org_id, po.id, fingerprint=fingerprint)
         raise
-    pdf_repository.mark_notified(event.org_id, po.id, fingerprint=fingerprint, now=utc_now())
-    logger.info("PO PDF sent", extra={"poId": po.id, "fingerprint": fingerprint, "bytes": len(pdf)})
+    pdf_repository.mark_notified(org_id, po.id, fingerprint=fingerprint, now=utc_now())
+    logger.info("PO PDF sent", extra={"poId": po.id, "fingerprint": fingerprint, "revision": revision.number})
     return "sent"
 
 
-def _failed(org_id: str, po: PurchaseOrder, fingerprint: str, key: str, error: Exception) -> str:
+def _failed(org_id: str, po: PurchaseOrder, revision: Revision, key: str, error: Exception) -> str:
     reason = f"{type(error).__name__}: {error}"[:500]
     logger.exception("PO PDF could not be rendered", extra={"poId": po.id, "orgId": org_id, "reason": reason})
     pdf_repository.mark_failed(
-        org_id, po.id, fingerprint=fingerprint, s3_key=key, number=po.number, reason=reason, now=utc_now()
+        org_id,
+        po.id,
+        fingerprint=revision.fingerprint,
+        s3_key=key,
+        number=po.number,
+        reason=reason,
+        now=utc_now(),
+        revision=revision.number,
+        snapshot=revision.snapshot,
+        base=revision.base,
     )
     return "failed"
 
@@ -103,12 +158,19 @@ def _sent(org_id: str, po_id: str, fingerprint: str) -> bool:
     return current is not None and current.fingerprint == fingerprint and current.notified_at is not None
 
 
-def _notify(org_id: str, po: PurchaseOrder, fingerprint: str, now: datetime) -> None:
+def _notify(org_id: str, po: PurchaseOrder, revision: Revision, now: datetime) -> None:
     expires = now + timedelta(days=LINK_DAYS)
-    claims = {"org": org_id, "po": po.id, "fingerprint": fingerprint}
+    claims = {"org": org_id, "po": po.id, "fingerprint": revision.fingerprint}
     token = signed_tokens.sign(PURPOSE, claims, int(expires.timestamp()), secrets.link_secret())
     link = f"{settings().api_base_url}/supplier/{token}"
-    subject, body = po_pdf.supplier_message(po, buyer=org_id, link=link, expires_at=expires)
+    if revision.base is None:
+        subject, body = po_pdf.supplier_message(po, buyer=org_id, link=link, expires_at=expires)
+    else:
+        told = revision.base.snapshot
+        what = po_pdf.changes(told, revision.snapshot) if told else []
+        subject, body = po_pdf.change_message(
+            po, buyer=org_id, link=link, expires_at=expires, revision=revision.number, told=told, what=what
+        )
     notifications.publish_to_supplier(
         org_id=org_id,
         po_id=po.id,
@@ -150,6 +212,9 @@ def supplier_download(token: str) -> str:
     org_id, po_id, fingerprint = (claims.get(name) for name in ("org", "po", "fingerprint"))
     if not all(isinstance(value, str) for value in (org_id, po_id, fingerprint)):
         raise signed_tokens.LinkForged("not a supplier link")  # signed by us, but not for this
+    told = pdf_repository.told(pdf_repository.get(str(org_id), str(po_id)))
+    if told is not None and told.fingerprint != fingerprint:
+        raise Superseded(told)
     key = documents.pdf_key(str(org_id), str(po_id), str(fingerprint))
     if not pdf_repository.exists(key):
         raise NotFound("this purchase order PDF is no longer available")

@@ -113,6 +113,8 @@ def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | 
         _stop_superseded(key, stored.po, step.po)
     if after is not None:
         _write_lots(key, after, touched_lines)
+    if after is not None and stored is not None and after.status is stored.status:
+        _publish_lines_closed(key, after, touched_lines)
 
 
 def _count_expiries(before: PurchaseOrder, after: PurchaseOrder) -> None:
@@ -227,6 +229,31 @@ def _publish_status_change(key: PoKey, po: PurchaseOrder, old: Status) -> None:
             "at": po.updated_at,
         },
     )
+
+
+def _publish_lines_closed(key: PoKey, po: PurchaseOrder, touched_lines: set[str]) -> None:
+    """Lines canceled or closed short on a PO its supplier has, its status unchanged (no status
+    event): the supplier's PDF function compares what the supplier was sent with the PO and sends
+    one change notice. A redelivered record publishes again; that function then sends nothing."""
+    if po.status not in (Status.ORDERED, Status.RECEIVED, Status.CANCELED):
+        return
+    closed = [
+        line.id
+        for line in po.lines
+        if line.id in touched_lines and (line.status is Status.CANCELED or line.canceled_quantity)
+    ]
+    if closed:
+        notifications.publish_po_event(
+            org_id=key.org_id,
+            po_id=key.po_id,
+            event_type="po.lines-closed",
+            status=po.status.value,
+            message={
+                "eventId": f"{key.po_id}:v{po.version}:lines-closed",
+                "number": po.number,
+                "lines": closed,
+            },
+        )
 
 
 def _write_lots(key: PoKey, po: PurchaseOrder, touched_lines: set[str]) -> None:

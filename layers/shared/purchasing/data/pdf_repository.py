@@ -8,7 +8,10 @@ that died before notifying leaves a lease that runs out, and the retry takes it 
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, UpdateError
@@ -19,6 +22,43 @@ from purchasing.data.tables import PdfItem, po_pk
 
 PDF_SK = "PDF"
 LEASE_SECONDS = 120  # longer than the PDF function's timeout: a live holder is never overtaken
+
+
+@dataclass(frozen=True)
+class Told:
+    """A revision the supplier was sent: its link is the supplier's current one."""
+
+    revision: int
+    fingerprint: str
+    snapshot: dict[str, Any]
+    sent_at: str
+    sent_to: str
+
+
+def told(item: PdfItem | None) -> Told | None:
+    """What the supplier was last sent: this revision once notified, else the one before it."""
+    if item is None:
+        return None
+    if item.notified_at is not None:
+        return Told(
+            revision=int(item.revision or 1),
+            fingerprint=item.fingerprint,
+            snapshot=json.loads(item.snapshot) if item.snapshot else {},
+            sent_at=item.notified_at,
+            sent_to=item.sent_to or "",
+        )
+    return Told(**json.loads(item.base)) if item.base else None
+
+
+def _revision_fields(
+    revision: int, snapshot: dict[str, Any], sent_to: str, base: Told | None
+) -> dict[str, Any]:
+    return {
+        "revision": revision,
+        "snapshot": json.dumps(snapshot, sort_keys=True, ensure_ascii=False),
+        "sent_to": sent_to,
+        "base": json.dumps(asdict(base), sort_keys=True, ensure_ascii=False) if base else None,
+    }
 
 
 def get(org_id: str, po_id: str) -> PdfItem | None:
@@ -47,9 +87,21 @@ def exists(s3_key: str) -> bool:
         raise
 
 
-def claim(org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str, now: str) -> bool:
-    """Record the PDF as the PO's latest and take the lease to notify its supplier: True unless this
-    very PDF was notified already or another delivery holds a live lease on it."""
+def claim(
+    org_id: str,
+    po_id: str,
+    *,
+    fingerprint: str,
+    s3_key: str,
+    number: str,
+    now: str,
+    revision: int = 1,
+    snapshot: dict[str, Any] | None = None,
+    sent_to: str = "",
+    base: Told | None = None,
+) -> bool:
+    """Record the PDF as the PO's latest revision and take the lease to notify its supplier: True
+    unless this very PDF was notified already or another delivery holds a live lease on it."""
     epoch = _clock()
     item = PdfItem(
         po_pk(org_id, po_id),
@@ -59,6 +111,7 @@ def claim(org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str
         number=number,
         created_at=now,
         claimed_until=epoch + LEASE_SECONDS,
+        **_revision_fields(revision, snapshot or {}, sent_to, base),
     )
     lapsed = PdfItem.claimed_until.does_not_exist() | (PdfItem.claimed_until < epoch)
     free = PdfItem.notified_at.does_not_exist() & lapsed
@@ -72,7 +125,17 @@ def claim(org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str
 
 
 def mark_failed(
-    org_id: str, po_id: str, *, fingerprint: str, s3_key: str, number: str, reason: str, now: str
+    org_id: str,
+    po_id: str,
+    *,
+    fingerprint: str,
+    s3_key: str,
+    number: str,
+    reason: str,
+    now: str,
+    revision: int = 1,
+    snapshot: dict[str, Any] | None = None,
+    base: Told | None = None,
 ) -> None:
     """Record that the PDF of this fingerprint could not be made, and why: the buyer's link then
     says so. A PDF sent already (the same fingerprint) is never taken back."""
@@ -84,6 +147,7 @@ def mark_failed(
         number=number,
         created_at=now,
         failure=reason,
+        **_revision_fields(revision, snapshot or {}, "", base),
     )
     try:
         item.save(

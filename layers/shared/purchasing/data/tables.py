@@ -371,6 +371,13 @@ class PdfItem(PoPartitionItem, discriminator="PDF"):
     claimed_until = NumberAttribute(attr_name="claimedUntil", null=True)
     # Why it could not be made (status FAILED): nothing was stored and the supplier was not told.
     failure = UnicodeAttribute(null=True)
+    # The supplier's revision: 1 placed the order, each later one a change or cancellation notice.
+    revision = NumberAttribute(null=True)
+    snapshot = UnicodeAttribute(null=True)  # JSON: what this revision shows the supplier
+    sent_to = UnicodeAttribute(attr_name="sentTo", null=True)
+    # JSON: the revision the supplier was sent before this one (its link stays good until this one
+    # is sent), so a revision that fails or is not sent yet never loses what the supplier knows.
+    base = UnicodeAttribute(null=True)
 
 
 class OrderItem(PoPartitionItem, discriminator="ORDER"):
