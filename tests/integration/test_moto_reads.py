@@ -1,0 +1,56 @@
+"""local.moto_fixes answers DynamoDB reads with plain JSON: every attribute type comes back as written
+(binary ones through moto's own serializer), through Query, GetItem, BatchGetItem and Scan."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+TABLE = os.environ["TABLE_NAME"]
+PLAIN: dict[str, Any] = {
+    "PK": {"S": "ORG#acme#PO#p1"},
+    "SK": {"S": "LINE#00001"},
+    "n": {"N": "12.50"},
+    "flag": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "list": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"deep": {"SS": ["x", "y"]}}}]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "text": {"S": 'ünïcode "quoted" \n line'},
+}
+
+
+def _reads(client: Any, key: dict[str, Any]) -> list[dict[str, Any]]:
+    query = client.query(
+        TableName=TABLE, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": key["PK"]}
+    )["Items"]
+    got = client.get_item(TableName=TABLE, Key=key)["Item"]
+    batch = client.batch_get_item(RequestItems={TABLE: {"Keys": [key]}})["Responses"][TABLE]
+    scan = client.scan(TableName=TABLE)["Items"]
+    return [*query, got, *batch, *scan]
+
+
+def _sets_sorted(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: {t: sorted(v) if t in ("SS", "NS", "BS") else v for t, v in value.items()}
+        for k, value in item.items()
+    }
+
+
+def test_every_attribute_type_reads_back_as_written(aws: None) -> None:
+    client = boto3.client("dynamodb")
+    client.put_item(TableName=TABLE, Item=PLAIN)
+
+    for item in _reads(client, {"PK": PLAIN["PK"], "SK": PLAIN["SK"]}):
+        assert _sets_sorted(item) == _sets_sorted(PLAIN)
+
+
+def test_binary_attributes_read_back_as_bytes(aws: None) -> None:
+    client = boto3.client("dynamodb")
+    binary = {**PLAIN, "blob": {"B": b"\x00\xffbytes"}, "blobs": {"BS": [b"a", b"\x01"]}}
+    client.put_item(TableName=TABLE, Item=binary)
+
+    for item in _reads(client, {"PK": PLAIN["PK"], "SK": PLAIN["SK"]}):
+        assert item["blob"] == {"B": b"\x00\xffbytes"}
+        assert sorted(item["blobs"]["BS"]) == [b"\x01", b"a"]
