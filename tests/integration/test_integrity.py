@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
+import pytest
 
 from tests.conftest import Api, Stream, claims, new_po_body
 from tests.integration.test_approvals import ANN, BOSS, BUYER, FIN, Approvals, approvals, level
@@ -307,3 +308,15 @@ def test_a_timeout_under_a_quarter_hour_is_refused(api: Api) -> None:
     assert reply.status == 422
     assert reply.body["errors"][0]["field"] == "levels[0].timeoutHours"
     assert "at least 0.25" in reply.body["errors"][0]["message"]
+
+
+def test_two_writers_of_the_same_rates_version_do_not_both_win(aws: None) -> None:
+    from purchasing.data import settings_repository
+    from purchasing.domain.approval_route import ExchangeRates
+    from purchasing.domain.errors import ConcurrentUpdate
+
+    rates = ExchangeRates.model_validate({"baseCurrency": "USD", "rates": {"EUR": "1.08"}, "version": 1})
+    settings_repository.put_rates("acme", rates)
+    with pytest.raises(ConcurrentUpdate, match="the exchange rates changed meanwhile"):
+        settings_repository.put_rates("acme", rates)  # a second writer read version 0 too
+    assert settings_repository.get_rates("acme") == rates

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from purchasing.domain import approvals, lifecycle, purchase_orders
 from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates, material_changes, resubmission
-from purchasing.domain.errors import DomainError
+from purchasing.domain.errors import DomainError, StateConflict
 from purchasing.domain.model import PurchaseOrder, PurchaseType, RoundStatus, Status, Supplier
 
 T = "2026-01-01T00:00:00.000Z"
@@ -206,3 +207,19 @@ def test_no_revise_edit_submit_sequence_approves_a_material_change_without_a_new
                 for ref, what in items.items():
                     assert ref not in old_items or old_items[ref] == what
         po = after
+
+
+def test_a_submission_no_one_may_approve_goes_back_to_draft_saying_why() -> None:
+    """The API refuses such a submit; this is the consumer's answer to a policy changed since."""
+    mine = ApprovalPolicy.model_validate(
+        {"levels": [{"name": "Purchasing", "approvers": ["buyer@example.com"]}]}
+    )
+    submitted = lifecycle.submit(draft(), T).model_copy(update={"submitted_by": "buyer@example.com"})
+    step = approvals.next_step(submitted, mine, T)
+    assert step.start is None and step.po.status is Status.DRAFT
+    (event,) = step.events
+    assert event.type == "round-blocked"
+    assert "level 'Purchasing' has no one who may approve this PO" in event.summary
+    with pytest.raises(StateConflict, match="level 'Purchasing'"):
+        approvals.check_routable(submitted, mine, None)
+    approvals.check_routable(submitted, POLICY, None)  # ann may approve: fine
