@@ -89,3 +89,45 @@ def test_a_po_from_a_template_is_ordered_and_its_supplier_gets_the_pdf(
 
     forged = supplier_link[:-3] + ("AAA" if not supplier_link.endswith("AAA") else "BBB")
     assert fetch(forged)[0] == 403
+
+
+def test_a_line_canceled_on_an_ordered_po_sends_its_supplier_one_change_notice(
+    local_cloud: LocalCloud, buyer: Client
+) -> None:
+    # Given an ordered PO whose supplier got the "placed" email
+    po = buyer("POST", "/pos", po_body(lines=2)).json
+    assert buyer("POST", f"/pos/{po['id']}/submit").status == 202
+    status_is(buyer, po["id"], "APPROVED")
+    assert buyer("POST", f"/pos/{po['id']}/order").status == 200
+    outbox = Client(local_cloud.url, None)
+
+    def emails() -> list[dict[str, Any]]:
+        items = outbox("GET", "/_local/outbox", headers={"Accept": "application/json"}).json["items"]
+        return [
+            item
+            for item in items
+            if item["attributes"].get("poId") == po["id"] and "supplierEmail" in item["attributes"]
+        ]
+
+    placed = eventually(lambda: emails() or None, "the supplier's first email")[0]
+    assert placed["subject"] == f"Purchase order {po['number']}"
+    (first_link,) = [url for url in placed["links"] if "/supplier/" in url]
+
+    # When one of its lines is canceled
+    assert buyer("POST", f"/pos/{po['id']}/lines/00002/cancel").status == 200
+
+    # Then the supplier gets one change notice, revision 2, saying what changed
+    def notice() -> dict[str, Any] | None:
+        found = [item for item in emails() if item["subject"] != placed["subject"]]
+        return found[0] if found else None
+
+    change = eventually(notice, "the supplier's change notice")
+    assert change["subject"] == f"Change to purchase order {po['number']} rev 2"
+    assert "- Line 2 canceled: Bolt M7" in change["body"]
+    (new_link,) = [url for url in change["links"] if "/supplier/" in url]
+    assert fetch(new_link)[0] == 302
+
+    # And the first link now answers 410 with a page pointing to revision 2's email
+    status, _, page = fetch(first_link)
+    assert status == 410 and b"Revision 2 replaces it" in page
+    assert [item["subject"] for item in emails()].count(placed["subject"]) == 1
