@@ -20,11 +20,13 @@ export SAM_CLI_TELEMETRY := 0
 export BC_SKIP_MAPPING := TRUE
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help dev test bench token build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev dev-reset test bench token build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	unit integration e2e browser clean
 
 help:
-	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change)"
+	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change);"
+	@echo "             its data (table, bucket, link secret, outbox) survives a restart in .local-cloud/"
+	@echo "make dev-reset  the same, from a clean state (what make dev kept is removed first)"
 	@echo "make test    every check and test (lint, types, template gates, unit, integration, e2e)"
 	@echo "make bench   benchmarks: import cost, DynamoDB calls, GET latency, stream consumer, approvals"
 	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: a JWT for the local cloud"
@@ -68,6 +70,12 @@ browser:
 dev: $(VENV)/.stamp
 	@echo "==> starting the local cloud (the URLs follow when it is ready)"
 	@$(PY) -m local --port $(PORT)
+
+LOCAL_STATE := $(or $(LOCAL_CLOUD_DIR),.local-cloud)
+dev-reset: $(VENV)/.stamp
+	@echo "==> removing what the local cloud kept: $(LOCAL_STATE)/aws and $(LOCAL_STATE)/outbox"
+	@rm -rf $(LOCAL_STATE)/aws $(LOCAL_STATE)/aws.saving $(LOCAL_STATE)/outbox
+	@$(MAKE) --no-print-directory dev
 
 token: $(VENV)/.stamp
 	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"

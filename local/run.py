@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from local import cloud, gateway, iam, openapi, pumps, runtime, template
+from local import cloud, gateway, iam, openapi, persistence, pumps, runtime, template
 from local import outbox as outboxes
 from local import token as tokens
 
@@ -43,6 +43,8 @@ class LocalCloud:
     pumps: list[pumps.Pump] = field(default_factory=list)
     outbox: outboxes.Outbox | None = None
     progress: bool = False
+    persist: bool = True
+    saver: persistence.Saver | None = None
     _thread: threading.Thread | None = None
 
     @property
@@ -63,13 +65,19 @@ class LocalCloud:
             cloud.use_endpoint(self.moto.endpoint)
             self.say("[2/4] creating the template's resources")
             self.resources = cloud.create_resources(self.moto)
+            restored = persistence.restore(self.moto, self.resources)  # what the last run saved
+            if restored:
+                self.say(
+                    f"      put back what was saved in {persistence.directory()} (make dev-reset: clean)"
+                )
             specs = template.functions(self.resources.names)
             self.say(f"[3/4] the roles of {len(specs)} functions, from the transformed template")
             # from here on each function's calls are checked against its own role
             credentials = iam.enforce(self.moto.client, self.resources.names)
             invoker = gateway.Invoker(specs, runtime.Runtimes(specs, credentials))
             self.outbox = outboxes.Outbox()
-            self.outbox.clear()  # what it held points at a moto state that is gone
+            if not restored:
+                self.outbox.clear()  # what it held points at a moto state that is gone
             api = gateway.Gateway(
                 invoker,
                 gateway.Router.from_template(),
@@ -86,6 +94,9 @@ class LocalCloud:
             self.say(f"[4/4] loading {len(specs)} functions and starting the pumps")
             invoker.load_all()
             self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker, self.outbox))
+            if self.persist:
+                self.saver = persistence.Saver(self.moto, self.resources)
+                self.saver.start()
         except BaseException:
             self.stop()
             raise
@@ -106,6 +117,9 @@ class LocalCloud:
             self.server = None
         pumps.stop_pumps(self.pumps)
         self.pumps = []
+        if self.saver is not None:
+            self.saver.stop()  # the last save: nothing runs any more
+            self.saver = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None

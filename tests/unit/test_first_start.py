@@ -27,3 +27,17 @@ def test_make_dev_says_it_is_starting_before_the_local_cloud_prints_its_urls() -
     ).stdout
 
     assert dry_run.splitlines()[0].startswith('echo "==> starting the local cloud')
+
+
+def test_make_dev_reset_removes_what_the_local_cloud_kept_then_starts_it(tmp_path: Path) -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "dev-reset", "-o", ".venv/.stamp", f"LOCAL_CLOUD_DIR={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+
+    removal = next(line for line in dry_run if line.startswith("rm -rf"))
+    assert f"{tmp_path}/aws " in removal + " " and f"{tmp_path}/outbox" in removal
+    assert any(line.endswith("dev") and "make" in line for line in dry_run)

@@ -1,0 +1,156 @@
+"""What the local cloud keeps across a restart, in `.local-cloud/aws/` (`make dev-reset` removes it).
+
+moto keeps its state in the process only. Here the data a user made is saved on stop (SIGTERM or
+Ctrl-C) and every `PERIOD` seconds while running, and put back when the local cloud starts again,
+after the template's resources are made and before anything runs:
+- every table's items (put back with the table's stream detached: a restart is not a change, and the
+  stream consumer must not run again on old items);
+- every bucket's current objects, with their content type, metadata and version id (put back with
+  the bucket's notifications off, so uploads are not ingested again);
+- every secret's value (the approval link secret: links sent before a restart still verify).
+The outbox is files already, and the token secret a file of its own. Not kept: Step Functions
+executions (moto cannot hand them over), so an approval round in progress at a restart does not go
+on; approval requests, PDFs, documents and partner links do.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from local import template
+
+if TYPE_CHECKING:
+    from local.cloud import Moto, Resources
+
+PERIOD = 30.0  # seconds between saves while running
+DIRECTORY = "aws"
+
+
+def directory() -> Path:
+    from local.token import state_dir
+
+    return state_dir() / DIRECTORY
+
+
+def _logical_ids(resource_type: str, resources: Resources) -> list[str]:
+    return [logical for logical in template.resources(resource_type) if logical in resources.created]
+
+
+def save(moto: Moto, resources: Resources, target: Path | None = None) -> None:
+    """Everything listed above, written to a new directory that then replaces the old one whole."""
+    final = target or directory()
+    staging = final.with_name(final.name + ".saving")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    dynamodb, s3, secrets = moto.client("dynamodb"), moto.client("s3"), moto.client("secretsmanager")
+    for logical in _logical_ids("AWS::DynamoDB::Table", resources):
+        items: list[Any] = []
+        for page in dynamodb.get_paginator("scan").paginate(TableName=resources.refs[logical]):
+            items += page["Items"]
+        _write(staging / f"table-{logical}.json", items)
+    for logical in _logical_ids("AWS::S3::Bucket", resources):
+        bucket, objects = resources.refs[logical], []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for summary in page.get("Contents", []):
+                got = s3.get_object(Bucket=bucket, Key=summary["Key"])
+                objects.append(
+                    {
+                        "key": summary["Key"],
+                        "body": base64.b64encode(got["Body"].read()).decode(),
+                        "contentType": got.get("ContentType"),
+                        "metadata": got.get("Metadata") or {},
+                        "versionId": got.get("VersionId"),
+                    }
+                )
+        _write(staging / f"bucket-{logical}.json", objects)
+    for logical in _logical_ids("AWS::SecretsManager::Secret", resources):
+        value = secrets.get_secret_value(SecretId=resources.refs[logical])["SecretString"]
+        _write(staging / f"secret-{logical}.json", value)
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+
+
+def restore(moto: Moto, resources: Resources, source: Path | None = None) -> bool:
+    """Put back what `save` wrote; False when there is nothing saved (a first start)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.s3.models import s3_backends
+
+    found = source or directory()
+    if not found.is_dir():
+        return False
+    dynamodb, s3, secrets = moto.client("dynamodb"), moto.client("s3"), moto.client("secretsmanager")
+    for logical in _logical_ids("AWS::DynamoDB::Table", resources):
+        name = resources.refs[logical]
+        table = dynamodb_backends[template.ACCOUNT][template.REGION].tables[name]
+        shard, table.stream_shard = table.stream_shard, None
+        try:
+            items = _read(found / f"table-{logical}.json", [])
+            for start in range(0, len(items), 25):
+                batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+                dynamodb.batch_write_item(RequestItems={name: batch})
+        finally:
+            table.stream_shard = shard
+    backend = s3_backends[template.ACCOUNT]["aws"]
+    for logical in _logical_ids("AWS::S3::Bucket", resources):
+        name = resources.refs[logical]
+        bucket = backend.buckets[name]
+        notifications, bucket.notification_configuration = bucket.notification_configuration, None
+        try:
+            for saved in _read(found / f"bucket-{logical}.json", []):
+                arguments: dict[str, Any] = {
+                    "Bucket": name,
+                    "Key": saved["key"],
+                    "Metadata": saved["metadata"],
+                }
+                if saved.get("contentType"):
+                    arguments["ContentType"] = saved["contentType"]
+                s3.put_object(Body=base64.b64decode(saved["body"]), **arguments)
+                made = backend.get_object(name, saved["key"])
+                if made is not None and saved.get("versionId") not in (None, "null"):
+                    made._version_id = saved["versionId"]  # the id links and items name
+        finally:
+            bucket.notification_configuration = notifications
+    for logical in _logical_ids("AWS::SecretsManager::Secret", resources):
+        value = _read(found / f"secret-{logical}.json", None)
+        if value is not None:
+            secrets.put_secret_value(SecretId=resources.refs[logical], SecretString=value)
+    return True
+
+
+class Saver:
+    """Saves every PERIOD seconds on a thread of its own, and once more on stop."""
+
+    def __init__(self, moto: Moto, resources: Resources) -> None:
+        self.moto, self.resources = moto, resources
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="persistence", daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(PERIOD):
+            self.save()
+
+    def save(self) -> None:
+        with self._lock:
+            save(self.moto, self.resources)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self.save()
+
+
+def _write(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value), encoding="utf-8")
+
+
+def _read(path: Path, default: Any) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else default
