@@ -74,6 +74,7 @@ def run(_context: Context) -> Result:
         settle(cloud)
         after_big = rss_mb(pid)
         table.add(f"a {BIG_LINES}-line PO", f"{after_big:.0f}", f"{after_big - started:+.0f}")
+        print(f"  RSS at start: {started:.0f} MB, after the big PO: {after_big:.0f} MB", flush=True)
         po = request(cloud, "POST", "/pos", new_po_body(1), bearer)
         version = po["version"]
         marks: dict[int, float] = {}
@@ -86,6 +87,7 @@ def run(_context: Context) -> Result:
             if n % EVERY == 0:
                 marks[n] = rss_mb(pid)
                 table.add(f"{n} PATCHes", f"{marks[n]:.0f}", f"{marks[n] - after_big:+.0f}")
+                print(f"  RSS after {n} PATCHes: {marks[n]:.0f} MB", flush=True)  # a long run shows progress
         growth = marks[PATCHES] - marks[EVERY]
         table.notes.append(
             f"growth from PATCH {EVERY} to {PATCHES}: {growth:+.1f} MB "
