@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 export BC_SKIP_MAPPING := TRUE
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help dev dev-reset test bench token build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev dev-reset test bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	unit integration e2e browser clean
 
 help:
@@ -29,7 +29,8 @@ help:
 	@echo "make dev-reset  the same, from a clean state (what make dev kept is removed first)"
 	@echo "make test    every check and test (lint, types, template gates, unit, integration, e2e)"
 	@echo "make bench   benchmarks: import cost, DynamoDB calls, GET latency, stream consumer, approvals"
-	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: a JWT for the local cloud"
+	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: an ID token of the local user pool"
+	@echo "make org     ORG=<id> NAME=<name> ADMIN=<email> [CUSTOMER_POS=on|off] [STACK=<deployed stack>]"
 	@echo "make build   sam build (the artifact that deploys)"
 	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"
 	@echo "make recompute ORG=<org> [PO=<id>] [STACK=<stack>]: rebuild POs' status and approvals"
@@ -79,6 +80,12 @@ dev-reset: $(VENV)/.stamp
 
 token: $(VENV)/.stamp
 	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"
+
+# An org and its first admin (or CUSTOMER_POS=on|off alone to switch the feature): against the local
+# cloud, or a deployed stack with STACK=<name> and your AWS credentials.
+org: $(VENV)/.stamp
+	@$(PY) -m local.org --org "$(ORG)" $(if $(NAME),--name "$(NAME)") $(if $(ADMIN),--admin "$(ADMIN)") \
+		$(if $(CUSTOMER_POS),--customer-pos "$(CUSTOMER_POS)") $(if $(STACK),--stack "$(STACK)")
 
 # The local cloud (make dev, on PORT) unless STACK names a deployed stack (AWS credentials needed).
 REPAIR_TARGET = $(if $(STACK),--stack "$(STACK)",--url http://127.0.0.1:$(PORT))

@@ -2,8 +2,9 @@
 
 Resources come from template.yaml itself through `CREATORS` (resource type -> creator, run in
 that order), so the local cloud cannot drift from what `sam deploy` creates. A type without a
-creator is left out on purpose: functions run in process (see `local.gateway`), Cognito is
-replaced by locally signed tokens (`local.token`), log groups and layers have no local meaning.
+creator is left out on purpose: functions run in process (see `local.gateway`), log groups and
+layers have no local meaning. The user pool runs on moto's Cognito (`local.cognito` verifies its
+tokens as API Gateway's authorizer does).
 `AWS::S3::BucketPolicy` and `AWS::SQS::QueuePolicy` are left out too: moto does not enforce
 resource policies (a TLS-only bucket policy, or who may send to a queue, changes nothing here),
 so making them would only suggest a check that never happens; template tests check them instead.
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import iam, moto_bounds, moto_fixes, template
+from local import cognito, iam, moto_bounds, moto_fixes, template
 
 STACK = "purchase-orders-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -75,6 +76,7 @@ def start_moto(host: str = "127.0.0.1") -> Moto:
     moto_fixes.apply()
     moto_bounds.apply()
     iam.relax()
+    cognito.apply_fixes()
     port = free_port(host)
     os.environ["MOTO_PORT"] = str(port)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -478,6 +480,49 @@ def _attribute(value: Any) -> str:
     return str(value)
 
 
+def create_user_pool(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """CreateUserPool with the template's properties (CloudFormation's names are the API's, except
+    UserPoolName and EnabledMfas, which the API sets through SetUserPoolMfaConfig)."""
+    resolved = template.resolve(props, names)
+    arguments = {key: value for key, value in resolved.items() if key not in ("UserPoolName", "EnabledMfas")}
+    arguments["PoolName"] = str(resolved.get("UserPoolName") or f"purchase-orders-local-{logical_id}")
+    client = aws.client("cognito-idp")
+    pool = client.create_user_pool(**arguments)["UserPool"]
+    if "SOFTWARE_TOKEN_MFA" in (resolved.get("EnabledMfas") or []):
+        client.set_user_pool_mfa_config(
+            UserPoolId=pool["Id"],
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=str(resolved.get("MfaConfiguration") or "OFF"),
+        )
+    return Created(
+        ref=str(pool["Id"]),
+        attributes={
+            "Arn": str(pool["Arn"]),
+            "ProviderName": f"cognito-idp.{template.REGION}.amazonaws.com/{pool['Id']}",
+            "ProviderURL": cognito.issuer(str(pool["Id"])),
+            "UserPoolId": str(pool["Id"]),
+        },
+    )
+
+
+def create_user_pool_client(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    resolved = template.resolve(props, names)
+    arguments = {key: value for key, value in resolved.items() if key != "ClientName"}
+    arguments["ClientName"] = str(resolved.get("ClientName") or f"purchase-orders-local-{logical_id}")
+    created = aws.client("cognito-idp").create_user_pool_client(**arguments)["UserPoolClient"]
+    return Created(ref=str(created["ClientId"]), attributes={"ClientId": str(created["ClientId"])})
+
+
+def create_user_pool_group(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    resolved = template.resolve(props, names)
+    aws.client("cognito-idp").create_group(**resolved)
+    return Created(ref=str(resolved["GroupName"]))
+
+
 API_ID = "local"  # the id the local gateway answers for (requestContext.apiId)
 
 
@@ -504,6 +549,9 @@ CREATORS: dict[str, Creator] = {
     "AWS::SNS::Topic": create_topic,
     "AWS::SNS::Subscription": create_subscription,
     "AWS::SecretsManager::Secret": create_secret,
+    "AWS::Cognito::UserPool": create_user_pool,
+    "AWS::Cognito::UserPoolClient": create_user_pool_client,  # after the pool
+    "AWS::Cognito::UserPoolGroup": create_user_pool_group,
     "AWS::Serverless::StateMachine": create_state_machine,
     "AWS::StepFunctions::StateMachine": create_state_machine,
 }

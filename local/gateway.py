@@ -1,7 +1,8 @@
 """The local API gateway: template.yaml's Api routes over HTTP, invoking the handlers in process.
 
 Each request becomes the REST API (v1) Lambda proxy event API Gateway would send, with the
-Cognito authorizer's claims from a locally signed JWT (`local.token`), and the handler's
+Cognito authorizer's claims from an ID token of the template's user pool, verified against the
+pool's JWKS (`local.cognito`), and the handler's
 answer becomes the HTTP response the way API Gateway maps it.
 
 Where this differs from API Gateway, on purpose:
@@ -44,9 +45,9 @@ from urllib.parse import parse_qsl, urlsplit
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandler
 
+from local import cognito, runtime, template
 from local import outbox as outboxes
-from local import runtime, template
-from local import token as tokens
+from purchasing.api import cors
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 LOCAL_PREFIX = "/_local/"  # the local cloud's own routes (the outbox): public, never the template's
@@ -82,6 +83,7 @@ class Reply:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    integration: bool = False  # an integration's answer (function, CORS mock), headers as it gave them
 
     def header(self, name: str) -> str | None:
         found = [value for key, value in self.headers if key.lower() == name.lower()]
@@ -238,7 +240,7 @@ class Gateway:
         self,
         invoker: Invoker,
         router: Router,
-        secret: bytes,
+        authorize: Callable[[str | None], dict[str, str]],
         openapi: Callable[[], dict[str, Any]] | None = None,
         outbox: outboxes.Outbox | None = None,
         aws: dict[str, Any] | None = None,
@@ -247,11 +249,18 @@ class Gateway:
         self.outbox = outbox
         self.aws = aws  # the embedded AWS's endpoint and the resources' names, for `local.repair`
         self.router = router
-        self.secret = secret
+        self.authorize = authorize  # Authorization header -> the authorizer's claims (cognito.Verifier)
         self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
         self._openapi = openapi
         self._openapi_json: bytes | None = None
         self._responses = _gateway_responses()
+        self._cors_settings = _cors_settings()
+        self.allowed_origins = self._cors_settings.get("AllowOrigin", "")
+        self._gateway_cors = any(  # do the template's GatewayResponses carry the CORS origin?
+            str(key).lower() == "access-control-allow-origin"
+            for spec in self._responses.values()
+            for key in ((spec.get("ResponseParameters") or {}).get("Headers") or {})
+        )
         self.binary_media_types = [
             str(media_type).replace("~1", "/").lower()
             for api in template.resources("AWS::Serverless::Api").values()
@@ -261,8 +270,31 @@ class Gateway:
     def handle(self, request: Request) -> Reply:
         request_id = str(uuid.uuid4())
         reply = self._handle(request, request_id)
+        if not reply.integration and self._gateway_cors:
+            self._cors(reply, request.header("Origin"))
         reply.headers.append(("x-amzn-RequestId", request_id))
         return reply
+
+    # -- CORS, from the template's Cors and GatewayResponses settings (API Gateway answers these)
+
+    def _cors(self, reply: Reply, origin: str | None) -> None:
+        """The gateway's own answers (errors, local pages) carry the origin header the template's
+        GatewayResponses declare, naming the caller's origin if AllowedOrigins allow it; an
+        integration's answers carry what it put on them (purchasing.api.cors), as in AWS."""
+        reply.headers = [(key, value) for key, value in reply.headers if key.lower() not in _CORS_KEYS]
+        reply.headers += list(cors.headers(origin, self.allowed_origins).items())
+
+    def preflight(self, origin: str | None, allowed: list[str]) -> Reply:
+        """What API Gateway's mock integration answers to OPTIONS on a route of a Cors API."""
+        settings = self._cors_settings
+        headers = [
+            ("Access-Control-Allow-Methods", settings.get("AllowMethods", ",".join(allowed))),
+            ("Access-Control-Allow-Headers", settings.get("AllowHeaders", "")),
+            ("Access-Control-Max-Age", settings.get("MaxAge", "")),
+            ("Content-Type", "application/json"),
+            *cors.headers(origin, self.allowed_origins).items(),
+        ]
+        return Reply(200, [(key, value) for key, value in headers if value], integration=True)
 
     def _handle(self, request: Request, request_id: str) -> Reply:
         if len(request.body) > MAX_BODY:
@@ -276,10 +308,9 @@ class Gateway:
             claims: dict[str, str] | None = None
             if found.endpoint.authorizer is not None:
                 try:
-                    raw = tokens.verify(tokens.bearer(request.header("Authorization")), self.secret)
-                except tokens.InvalidToken:
+                    claims = self.authorize(request.header("Authorization"))
+                except cognito.InvalidToken:
                     return self.gateway_response("UNAUTHORIZED", 401, "Unauthorized")
-                claims = tokens.authorizer_claims(raw)
             event = self.event(request, found, target.query, claims, request_id)
             try:
                 result = self.invoker.invoke(found.endpoint.route.function, event, request_id)
@@ -288,6 +319,8 @@ class Gateway:
                 traceback.print_exc()
                 return self.gateway_response("DEFAULT_5XX", 502, "Internal server error")
             return self.lambda_reply(result)
+        if request.method == "OPTIONS" and isinstance(found, MethodNotAllowed) and self._cors_settings:
+            return self.preflight(request.header("Origin"), found.allowed)
         if request.method in ("GET", "HEAD"):
             page = self.local_page(path, target.query)
             if page is not None:
@@ -419,7 +452,8 @@ class Gateway:
         headers = [(key, value) for key, value in headers if key.lower() not in _HOP_BY_HOP]
         if not any(key.lower() == "content-type" for key, _ in headers):
             headers.append(("Content-Type", "application/json"))
-        return Reply(status, headers, payload if payload is not None else (body or "").encode("utf-8"))
+        content = payload if payload is not None else (body or "").encode("utf-8")
+        return Reply(status, headers, content, integration=True)
 
     def _malformed(self, why: str) -> Reply:
         log(f"error: malformed Lambda proxy response: {why}")
@@ -529,6 +563,18 @@ def _json(status: int, body: Any) -> Reply:
 def problem(status: int, title: str, detail: str, type_: str) -> Reply:
     body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
     return Reply(status, [("Content-Type", PROBLEM_JSON)], json.dumps(body).encode())
+
+
+_CORS_KEYS = {"access-control-allow-origin", "access-control-expose-headers", "vary"}
+
+
+def _cors_settings() -> dict[str, str]:
+    """The API's Cors settings (SAM's quoted header values) resolved for the local stack."""
+    settings: dict[str, str] = {}
+    for api in template.resources("AWS::Serverless::Api").values():
+        for key, value in (api.get("Cors") or {}).items():
+            settings.setdefault(str(key), str(template.resolve(value, {})).strip("'"))
+    return settings
 
 
 def _gateway_responses() -> dict[str, dict[str, Any]]:

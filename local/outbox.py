@@ -26,8 +26,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local import cloud, template
-from local import token as tokens
+from local import cloud, stack, template
 from local.polling import Poller, log
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ _ID = re.compile(r"^[A-Za-z0-9-]{1,80}$")
 
 
 def default_directory() -> Path:
-    return tokens.state_dir() / "outbox"
+    return stack.state_dir() / "outbox"
 
 
 def links(text: str) -> list[str]:

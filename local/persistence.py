@@ -32,7 +32,7 @@ DIRECTORY = "aws"
 
 
 def directory() -> Path:
-    from local.token import state_dir
+    from local.stack import state_dir
 
     return state_dir() / DIRECTORY
 

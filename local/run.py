@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from local import cloud, gateway, iam, openapi, persistence, pumps, runtime, template
+from local import cloud, cognito, gateway, iam, openapi, persistence, pumps, runtime, stack, template
 from local import outbox as outboxes
-from local import token as tokens
 
 # Quiet, offline defaults for the handlers; the environment can still override them.
 HANDLER_DEFAULTS = {
@@ -54,7 +53,6 @@ class LocalCloud:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        secret = tokens.signing_secret()
         for key, value in HANDLER_DEFAULTS.items():
             os.environ.setdefault(key, value)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-call access log
@@ -81,7 +79,7 @@ class LocalCloud:
             api = gateway.Gateway(
                 invoker,
                 gateway.Router.from_template(),
-                secret,
+                self.verifier().authorize,
                 openapi=lambda: openapi.document(specs),
                 outbox=self.outbox,
                 aws={"endpoint": self.moto.endpoint, "names": self.resources.names},
@@ -93,6 +91,9 @@ class LocalCloud:
                 }
             self.say(f"[4/4] loading {len(specs)} functions and starting the pumps")
             invoker.load_all()
+            outputs = stack.outputs(self.resources.names)
+            local_outputs = {key: cloud.local_api_url(value, self.url) for key, value in outputs.items()}
+            stack.write(stack.Stack(self.moto.endpoint, local_outputs))
             self.pumps = pumps.start_pumps(pumps.PumpContext(self.moto, self.resources, invoker, self.outbox))
             if self.persist:
                 self.saver = persistence.Saver(self.moto, self.resources)
@@ -108,7 +109,21 @@ class LocalCloud:
         if self.progress:
             print(f"local cloud: {step}", file=sys.stderr, flush=True)
 
+    def verifier(self) -> cognito.Verifier:
+        """Checks tokens against the user pool of the API's Cognito authorizer, as AWS does."""
+        assert self.moto is not None
+        names = self.resources.names
+        pool_arn = str(template.resolve(template.authorizer_pool_arn(), names))
+        pool_id = pool_arn.rsplit("/", 1)[-1]
+        clients = [
+            self.resources.refs[logical_id]
+            for logical_id, props in template.resources("AWS::Cognito::UserPoolClient").items()
+            if template.resolve(props["UserPoolId"], names) == pool_id
+        ]
+        return cognito.Verifier(pool_id, clients, cognito.jwks_from(self.moto.endpoint, pool_id))
+
     def stop(self) -> None:
+        stack.remove()
         if self.server is not None:
             if self._thread is not None:
                 self.server.shutdown()
@@ -133,7 +148,7 @@ class LocalCloud:
                 f"Local cloud ready: {self.url}  (API docs {self.url}/docs, OpenAPI {self.url}/openapi.json)",
                 f"  embedded AWS (moto): {self.moto.endpoint}   resources:{created or ' none'}",
                 f"  emails the topics sent: {self.url}/_local/outbox  (files in {outbox})",
-                f"  secret for tokens: {tokens.state_dir() / tokens.SECRET_FILE}",
+                f"  user pool (moto's Cognito): {self.resources.refs.get('UserPool')}",
                 "  get a token:  TOKEN=$(make -s token ORG=acme EMAIL=buyer@acme.example ROLE=buyer)",
                 "                (or .venv/bin/python -m local.token --org acme --email ... --role buyer)",
                 f'  then:         curl -H "Authorization: Bearer $TOKEN" {self.url}/pos',
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--state-dir",
         type=Path,
-        help="where the token secret lives (default .local-cloud/, or $LOCAL_CLOUD_DIR)",
+        help="where the local cloud's state lives (default .local-cloud/, or $LOCAL_CLOUD_DIR)",
     )
     args = parser.parse_args(argv)
     if args.state_dir is not None:

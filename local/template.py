@@ -22,6 +22,16 @@ TEMPLATE = ROOT / "template.yaml"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
+# The local stack's parameter overrides, as `sam deploy --parameter-overrides` sets a stack's.
+LOCAL_PARAMETERS = {
+    # `make token` signs in with the user's password (USER_PASSWORD_AUTH); production keeps SRP only
+    "PasswordSignIn": "true",
+    # browsers on this machine: the local cloud's own pages and any http://localhost:<port>
+    "AllowedOrigins": "http://127.0.0.1:*,http://localhost:*",
+    "SenderEmail": "purchase-orders@local.test",
+    "SesIdentity": "local.test",
+}
+
 
 @cache
 def load() -> dict[str, Any]:
@@ -136,7 +146,8 @@ def load_module(spec: FunctionSpec, fresh: bool = False) -> ModuleType:
 
 
 def resolve(value: Any, names: dict[str, str]) -> Any:
-    """Ref, Fn::Sub and Fn::GetAtt against local physical names; parameters take their defaults.
+    """Ref, Fn::Sub, Fn::GetAtt and Fn::If against local physical names; parameters take their
+    local values (`LOCAL_PARAMETERS`), else their defaults.
 
     `names` maps a logical id to its Ref value, and may map "<LogicalId>.<Attribute>" to the
     real value of an attribute (the local cloud's resources do); otherwise GetAtt gives a
@@ -156,6 +167,9 @@ def resolve(value: Any, names: dict[str, str]) -> Any:
             if f"{logical}.{attribute}" in names:  # the real value, where the resource was created
                 return names[f"{logical}.{attribute}"]
             return f"arn:aws:local:{REGION}:{ACCOUNT}:{attribute.lower()}/{_ref(str(logical), names)}"
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            return resolve(when_true if condition(str(name)) else when_false, names)
     if isinstance(value, dict):
         return {key: resolve(item, names) for key, item in value.items()}
     if isinstance(value, list):
@@ -175,8 +189,29 @@ def _ref(name: str, names: dict[str, str]) -> str:
         return pseudo[name]
     parameters = load().get("Parameters") or {}
     if name in parameters:
-        return str(parameters[name].get("Default", ""))
+        return LOCAL_PARAMETERS.get(name, str(parameters[name].get("Default", "")))
     return names.get(name, name)
+
+
+def condition(name: str) -> bool:
+    """A template condition, evaluated against the local stack's parameters."""
+    return _holds((load().get("Conditions") or {})[name])
+
+
+def _holds(expression: Any) -> bool:
+    ((key, arg),) = dict(expression).items()
+    if key == "Fn::Equals":
+        left, right = (str(resolve(item, {})) for item in arg)
+        return left == right
+    if key == "Fn::Not":
+        return not _holds(arg[0])
+    if key == "Fn::And":
+        return all(_holds(item) for item in arg)
+    if key == "Fn::Or":
+        return any(_holds(item) for item in arg)
+    if key == "Condition":
+        return condition(str(arg))
+    raise ValueError(f"condition function {key} not supported locally")
 
 
 def _sub_var(expression: str, names: dict[str, str]) -> str:
@@ -221,6 +256,15 @@ def route_authorizer(route: Route) -> str | None:
         default = (api.get("Auth") or {}).get("DefaultAuthorizer")
         return None if default in (None, "NONE") else str(default)
     raise KeyError(f"no Api event for {route.method} {route.path} on {route.function}")
+
+
+def authorizer_pool_arn() -> Any:
+    """The user pool ARN (unresolved) of the API's Cognito authorizer."""
+    for api in resources("AWS::Serverless::Api").values():
+        for authorizer in ((api.get("Auth") or {}).get("Authorizers") or {}).values():
+            if "UserPoolArn" in authorizer:
+                return authorizer["UserPoolArn"]
+    raise KeyError("no Cognito authorizer in the template")
 
 
 def function_setting(logical_id: str, key: str, default: Any = None) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,28 +13,49 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from local import token as tokens
 from local.cloud import free_port
 from local.template import ROOT
 
 STARTUP_SECONDS = 180  # generous: on a machine shared with other work the start is slow
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 STOP_SECONDS = 20
 
 
 @dataclass
 class LocalCloud:
     url: str
-    secret: bytes
+    state: Path
     log: Path
+    _tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def token(self, org: str, email: str = "buyer@acme.example", role: str = "buyer") -> str:
-        return tokens.mint(org=org, email=email, roles=role.split(","), secret=self.secret)
+        """A real ID token of the local user pool, from `make token`'s command. One account belongs
+        to one org, so the email is tagged with the org (buyer+<org>@acme.example)."""
+        local, _, domain = email.partition("@")
+        key = (org, f"{local}+{org}@{domain}", role)
+        if key not in self._tokens:
+            done = self.run_token(*key)
+            assert done.returncode == 0, done.stderr
+            self._tokens[key] = done.stdout.strip()
+        return self._tokens[key]
+
+    def run_token(self, org: str, email: str, role: str) -> subprocess.CompletedProcess[str]:
+        """`python -m local.token` against this local cloud, as `make token` runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "local.token", "--org", org, "--email", email, "--role", role],
+            cwd=ROOT,
+            env={**os.environ, "LOCAL_CLOUD_DIR": str(self.state)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +77,7 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     code: int | None = None
     try:
         _wait_until_ready(process, f"{url}/openapi.json", log)
-        yield LocalCloud(url=url, secret=tokens.signing_secret(state), log=log)
+        yield LocalCloud(url=url, state=state, log=log)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -170,3 +192,36 @@ def eventually(probe: Callable[[], T | None], what: str, seconds: float = EVENTU
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds}s: {what}")
         time.sleep(0.1)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Debian's chromium and chromedriver (`make browser`), headless; missing is a failure in CI."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if shutil.which(path) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not installed (make browser)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()

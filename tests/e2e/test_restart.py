@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from local import persistence
-from local import token as tokens
 from local.cloud import free_port
 from local.template import ROOT
 from tests.e2e.conftest import STOP_SECONDS, Client, _wait_until_ready, po_body
@@ -43,8 +42,26 @@ def running(state: Path) -> Iterator[Client]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, f"{url}/openapi.json", log)
-        secret = tokens.signing_secret(state)
-        yield Client(url, tokens.mint(org=ORG, email="buyer@acme.example", roles=["buyer"], secret=secret))
+        token = subprocess.run(  # `make token`: a user of the local user pool (made again after a restart)
+            [
+                sys.executable,
+                "-m",
+                "local.token",
+                "--org",
+                ORG,
+                "--email",
+                "buyer@acme.example",
+                "--role",
+                "buyer",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        yield Client(url, token)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=STOP_SECONDS * 3) == 0, log.read_text()[-3000:]

@@ -7,13 +7,14 @@ import base64
 import http.client as http_client
 import json
 import os
+import re
 import signal
 import socket
-import stat
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,18 +23,61 @@ from unittest.mock import patch
 import boto3
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from moto.core.config import default_user_config
 
-from local import cloud, gateway, moto_fixes, openapi, pumps, run, streams, template
+from local import cloud, cognito, gateway, moto_fixes, openapi, pumps, run, streams, template
+from local import org as org_command
 from local import token as tokens
 from tests.conftest import new_po_body
 
-SECRET = b"integration-test-secret-of-at-least-32-bytes"
 OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+# A user pool of this test's own: its signing key, published as a JWKS the verifier reads.
+POOL = "us-east-1_TestPool1"
+CLIENT = "testappclient0000000000001"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+JWKS = {
+    "keys": [
+        {**RSAAlgorithm.to_jwk(KEY.public_key(), as_dict=True), "kid": "k1", "alg": "RS256", "use": "sig"}
+    ]
+}
+
+
+def id_token(
+    org: str = "acme",
+    role: str = "buyer",
+    email: str = "buyer@acme.example",
+    *,
+    now: float | None = None,
+    key: Any = KEY,
+    kid: str = "k1",
+    **overrides: Any,
+) -> str:
+    """An ID token as Cognito issues one for the test pool (claims `overrides` change)."""
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, email)),
+        "email": email,
+        "email_verified": True,
+        "custom:org_id": org,
+        "cognito:groups": role.split(","),
+        "token_use": "id",
+        "iss": cognito.issuer(POOL),
+        "aud": CLIENT,
+        "iat": issued,
+        "auth_time": issued,
+        "exp": issued + 3600,
+    } | overrides
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
 def bearer(org: str = "acme", role: str = "buyer", email: str = "buyer@acme.example", **kwargs: Any) -> str:
-    return "Bearer " + tokens.mint(org=org, email=email, roles=role.split(","), secret=SECRET, **kwargs)
+    return "Bearer " + id_token(org, role, email, **kwargs)
+
+
+VERIFIER = cognito.Verifier(POOL, [CLIENT], lambda: JWKS)
 
 
 class Recorder(gateway.Invoker):
@@ -51,7 +95,7 @@ class Recorder(gateway.Invoker):
 
 def make_gateway(invoker: gateway.Invoker | None = None) -> gateway.Gateway:
     return gateway.Gateway(
-        invoker or Recorder(), gateway.Router.from_template(), SECRET, openapi=openapi.document
+        invoker or Recorder(), gateway.Router.from_template(), VERIFIER.authorize, openapi=openapi.document
     )
 
 
@@ -185,7 +229,8 @@ def test_the_event_is_the_rest_api_proxy_event_with_the_authorizers_claims() -> 
     assert claims["custom:org_id"] == "acme"
     assert claims["cognito:groups"] == "buyer,admin"
     assert claims["email"] == "buyer@acme.example"
-    assert claims["sub"] == tokens.subject_for("buyer@acme.example")
+    assert claims["sub"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "buyer@acme.example"))
+    assert claims["token_use"] == "id" and claims["email_verified"] == "true"
 
 
 def test_no_query_string_and_no_body_are_nulls() -> None:
@@ -211,6 +256,52 @@ def test_a_body_that_is_not_utf8_arrives_as_text_like_api_gateway_sends_it() -> 
     assert (event["body"], event["isBase64Encoded"]) == ("\ufffd{}", False)
 
 
+# --- CORS, from the template's Cors and GatewayResponses -------------------------------------------
+
+PAGE = "http://localhost:5173"  # a web client's dev server: the local stack allows http://localhost:*
+
+
+def cors_of(reply: gateway.Reply) -> str | None:
+    return reply.header("Access-Control-Allow-Origin")
+
+
+def test_every_route_answers_a_preflight_without_a_token() -> None:
+    recorder = Recorder()
+    api = make_gateway(recorder)
+
+    for route in template.routes():
+        path = re.sub(r"\{(\w+)\+?\}", "x", route.path)
+        reply = api.handle(request("OPTIONS", path, Origin=PAGE, Access_Control_Request_Method=route.method))
+        assert reply.status == 200, route
+        assert cors_of(reply) == PAGE
+        assert route.method in str(reply.header("Access-Control-Allow-Methods")).split(",")
+        assert "Authorization" in str(reply.header("Access-Control-Allow-Headers"))
+    assert recorder.events == []  # API Gateway answers preflights itself
+
+
+def test_the_gateways_own_answers_carry_cors_for_an_allowed_origin_only() -> None:
+    api = make_gateway(Recorder(reply="not a proxy response"))
+    huge = b"x" * (gateway.MAX_BODY + 1)
+
+    for origin, expected in ((PAGE, PAGE), ("https://evil.example", None)):
+        replies = {
+            "401": api.handle(request("GET", "/pos", Origin=origin)),
+            "413": api.handle(request("POST", "/pos", huge, Origin=origin, Authorization=bearer())),
+            "502": api.handle(request("GET", "/pos", Origin=origin, Authorization=bearer())),
+            "404": api.handle(request("GET", "/nowhere", Origin=origin)),
+            "405": api.handle(request("DELETE", "/pos", Origin=origin)),
+            "preflight": api.handle(request("OPTIONS", "/pos", Origin=origin)),
+        }
+        assert {kind: cors_of(reply) for kind, reply in replies.items()} == dict.fromkeys(replies, expected)
+
+
+def test_a_functions_answer_keeps_the_headers_the_function_gave() -> None:
+    reply = make_gateway(Recorder()).handle(request("GET", "/pos", Origin=PAGE, Authorization=bearer()))
+
+    assert reply.status == 200
+    assert cors_of(reply) is None  # as through API Gateway: the function adds its own (Api)
+
+
 # --- the authorizer -------------------------------------------------------------------------------
 
 
@@ -234,26 +325,34 @@ def test_an_expired_token_is_401() -> None:
 
 
 def test_a_token_signed_by_another_key_is_401() -> None:
-    foreign = tokens.mint(
-        org="acme", email="x@acme.example", roles=["admin"], secret=b"someone-else-entirely-with-a-long-key"
-    )
-    unauthorized(f"Bearer {foreign}")
+    foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    unauthorized(bearer(role="admin", key=foreign))
+
+
+def test_a_token_whose_key_is_not_in_the_pools_jwks_is_401() -> None:
+    unauthorized(bearer(kid="another-key"))
 
 
 @pytest.mark.parametrize(
     "claims",
     [
-        {"iss": "https://cognito-idp.us-east-1.amazonaws.com/elsewhere"},
+        {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Elsewhere"},
         {"aud": "another-client"},
+        {"token_use": "access"},  # the authorizer takes ID tokens (no OAuth scopes on the methods)
+        {"token_use": None},
     ],
 )
-def test_a_token_from_another_issuer_or_audience_is_401(claims: dict[str, str]) -> None:
-    payload = jwt.decode(bearer()[7:], SECRET, algorithms=["HS256"], audience=tokens.AUDIENCE) | claims
-    unauthorized("Bearer " + jwt.encode(payload, SECRET, algorithm="HS256"))
+def test_a_token_from_another_pool_client_or_use_is_401(claims: dict[str, Any]) -> None:
+    unauthorized(bearer(**claims))
+
+
+def test_a_token_signed_with_a_shared_secret_is_401() -> None:
+    payload = jwt.decode(bearer()[7:], options={"verify_signature": False})
+    unauthorized("Bearer " + jwt.encode(payload, "a-shared-secret-of-at-least-32-bytes!!", algorithm="HS256"))
 
 
 def test_an_unsigned_token_is_401() -> None:
-    payload = jwt.decode(bearer()[7:], SECRET, algorithms=["HS256"], audience=tokens.AUDIENCE)
+    payload = jwt.decode(bearer()[7:], options={"verify_signature": False})
     unauthorized("Bearer " + jwt.encode(payload, "", algorithm="none"))
 
 
@@ -429,41 +528,77 @@ def test_bodies_the_handler_cannot_read_are_client_errors(
     problem_of(reply)
 
 
-# --- tokens ---------------------------------------------------------------------------------------
+# --- tokens: the template's user pool on moto's Cognito --------------------------------------------
+
+PASSWORD = "Local-Passw0rd!"
 
 
-def test_a_minted_token_verifies_and_carries_the_claims() -> None:
-    token = tokens.mint(org="acme", email="Ann@Acme.example", roles=["approver"], secret=SECRET, hours=1)
-
-    claims = tokens.verify(token, SECRET)
-
-    assert claims["custom:org_id"] == "acme"
-    assert claims["cognito:groups"] == ["approver"]
-    assert claims["sub"] == tokens.subject_for("ann@acme.example")  # stable per email
-    assert claims["iss"] == tokens.ISSUER
-    assert 3590 <= claims["exp"] - claims["iat"] <= 3600
-
-
-def test_the_secret_is_made_once_private_and_reused(tmp_path: Path) -> None:
-    first = tokens.signing_secret(tmp_path / "state")
-    second = tokens.signing_secret(tmp_path / "state")
-
-    assert first == second and len(first) >= 32
-    mode = (tmp_path / "state" / tokens.SECRET_FILE).stat().st_mode
-    assert stat.S_IMODE(mode) == 0o600
+def moto_id_token(moto: cloud.Moto, refs: dict[str, str], email: str, org: str, group: str) -> str:
+    """What `make token` does, with boto3 alone: a confirmed user of the pool, signed in."""
+    idp = moto.client("cognito-idp")
+    pool = refs["UserPool"]
+    attributes = [{"Name": "email", "Value": email}, {"Name": "custom:org_id", "Value": org}]
+    idp.admin_create_user(
+        UserPoolId=pool, Username=email, MessageAction="SUPPRESS", UserAttributes=attributes
+    )
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
+    idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
+    return cognito.sign_in(idp, refs["UserPoolClient"], email, PASSWORD)
 
 
-def test_the_token_command_prints_only_a_jwt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(tmp_path))
+def test_the_user_pool_its_client_and_groups_come_from_the_template(moto_server: cloud.Moto) -> None:
+    refs = cloud.create_resources(moto_server).refs
+    idp = moto_server.client("cognito-idp")
 
-    assert tokens.main(["--org", "acme", "--email", "a@acme.example", "--role", "buyer,admin"]) == 0
+    pool = idp.describe_user_pool(UserPoolId=refs["UserPool"])["UserPool"]
+    client = idp.describe_user_pool_client(UserPoolId=refs["UserPool"], ClientId=refs["UserPoolClient"])
 
-    printed = capsys.readouterr().out
-    assert printed.count("\n") == 1
-    claims = tokens.verify(printed.strip(), tokens.signing_secret(tmp_path))
-    assert claims["cognito:groups"] == ["buyer", "admin"]
+    assert pool["DeletionProtection"] == "ACTIVE"
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert pool["EmailConfiguration"]["EmailSendingAccount"] == "DEVELOPER"
+    assert pool["EmailConfiguration"]["SourceArn"].endswith(":identity/local.test")
+    assert "custom:org_id" in {attribute["Name"] for attribute in pool["SchemaAttributes"]}
+    groups = idp.list_groups(UserPoolId=refs["UserPool"])["Groups"]
+    assert sorted(group["GroupName"] for group in groups) == ["admin", "approver", "buyer"]
+    flows = client["UserPoolClient"]["ExplicitAuthFlows"]
+    assert "ALLOW_USER_PASSWORD_AUTH" in flows  # the local stack's PasswordSignIn=true
+    assert client["UserPoolClient"]["WriteAttributes"] == ["email"]  # never the org
+
+
+def test_an_id_token_of_the_pool_verifies_against_its_jwks(moto_server: cloud.Moto) -> None:
+    refs = cloud.create_resources(moto_server).refs
+    verifier = cognito.Verifier(
+        refs["UserPool"], [refs["UserPoolClient"]], cognito.jwks_from(moto_server.endpoint, refs["UserPool"])
+    )
+
+    token = moto_id_token(moto_server, refs, "ann@acme.example", "acme", "approver")
+    claims = verifier.authorize(f"Bearer {token}")
+
+    assert (claims["custom:org_id"], claims["cognito:groups"]) == ("acme", "approver")
+    assert claims["email"] == "ann@acme.example" and claims["token_use"] == "id"
+    access = moto_server.client("cognito-idp").initiate_auth(
+        ClientId=refs["UserPoolClient"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann@acme.example", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+    with pytest.raises(cognito.InvalidToken):  # an access token: no audience, token_use "access"
+        verifier(access)
+    other_client = cognito.Verifier(refs["UserPool"], ["another-client"], verifier._jwks)
+    with pytest.raises(cognito.InvalidToken):
+        other_client(token)
+
+
+def test_a_sign_in_flow_the_app_client_leaves_off_is_refused(moto_server: cloud.Moto) -> None:
+    refs = cloud.create_resources(moto_server).refs
+    idp = moto_server.client("cognito-idp")
+    srp_only = idp.create_user_pool_client(
+        UserPoolId=refs["UserPool"], ClientName="srp-only", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    moto_id_token(moto_server, refs, "bo@acme.example", "acme", "buyer")
+
+    with pytest.raises(idp.exceptions.InvalidParameterException, match="not enabled"):
+        cognito.sign_in(idp, srp_only, "bo@acme.example", PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -897,8 +1032,8 @@ def test_the_local_cloud_serves_starts_pumps_and_stops_in_order(
     try:
         assert os.environ["AWS_ENDPOINT_URL"] == local_cloud.moto.endpoint  # type: ignore[union-attr]
         assert "Local cloud ready: " + url in local_cloud.banner()
-        secret = tokens.signing_secret(isolated_process)
-        token = tokens.mint(org="acme", email="b@acme.example", roles=["buyer"], secret=secret)
+        assert local_cloud.moto is not None
+        token = moto_id_token(local_cloud.moto, local_cloud.resources.refs, "b@acme.example", "acme", "buyer")
 
         document = http(url + "/openapi.json")
         anonymous = http(url + "/pos")
@@ -1055,3 +1190,14 @@ def test_api_access_logs_name_the_route_not_the_path_with_its_tokens() -> None:
     assert "$context.path" not in str(settings["Format"]) and "$context.resourcePath" in str(
         settings["Format"]
     )
+
+
+def test_the_token_and_org_commands_without_a_running_local_cloud_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCAL_CLOUD_DIR", str(tmp_path))
+
+    with pytest.raises(SystemExit, match="no local cloud is running"):
+        tokens.main(["--org", "acme", "--email", "a@acme.example", "--role", "buyer"])
+    with pytest.raises(SystemExit, match="make dev"):
+        org_command.main(["--org", "acme", "--customer-pos", "on"])

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
 
-from local import cloud, gateway, outbox, polling, pumps, queue_pump, stream_pump, streams, template
+from local import cloud, cognito, gateway, outbox, polling, pumps, queue_pump, stream_pump, streams, template
 from local.stream_pump import StreamMapping, StreamPump
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000"
@@ -856,6 +856,10 @@ def test_the_outbox_pump_subscribes_to_every_topic_and_files_what_they_send(
 # --- the outbox on the local API ---------------------------------------------------------------------
 
 
+def no_tokens(authorization: str | None) -> dict[str, str]:
+    raise cognito.InvalidToken("the outbox pages need no token")
+
+
 def local_request(method: str, target: str, **headers: str) -> gateway.Request:
     return gateway.Request(method=method, target=target, headers=list(headers.items()))
 
@@ -864,7 +868,7 @@ def local_request(method: str, target: str, **headers: str) -> gateway.Request:
 def api_with_outbox(tmp_path: Path) -> tuple[gateway.Gateway, outbox.Outbox]:
     box = outbox.Outbox(tmp_path / "outbox")
     box.add(outbox.email_from_sns(envelope()))
-    api = gateway.Gateway(gateway.Invoker({}), gateway.Router.from_template(), b"x" * 32, outbox=box)
+    api = gateway.Gateway(gateway.Invoker({}), gateway.Router.from_template(), no_tokens, outbox=box)
     return api, box
 
 
@@ -906,7 +910,7 @@ def test_delete_empties_the_outbox_and_other_methods_and_paths_are_refused(
 
 
 def test_without_an_outbox_there_is_no_outbox_page() -> None:
-    api = gateway.Gateway(gateway.Invoker({}), gateway.Router.from_template(), b"x" * 32)
+    api = gateway.Gateway(gateway.Invoker({}), gateway.Router.from_template(), no_tokens)
 
     assert api.handle(local_request("GET", "/_local/outbox")).status == 404
 

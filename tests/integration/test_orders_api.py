@@ -15,7 +15,7 @@ import pytest
 
 from local import template
 from local.lambda_events import LambdaContext, api_event
-from purchasing import order_service
+from purchasing import order_service, users_service
 from purchasing.api.auth import Principal
 from purchasing.api.order_schemas import SetPoRequest
 from purchasing.data import documents_repository, orders_repository
@@ -35,6 +35,13 @@ STATUS_PATH = {
     "INVOICED": ["PROCESSING", "COMPLETED", "INVOICED"],
     "CANCELED": ["CANCELED"],
 }
+
+
+@pytest.fixture(autouse=True)
+def customer_pos_enabled(aws: None) -> None:
+    """The orgs of these tests have customer POs switched on in the registry (as `make org` does)."""
+    for org in (ORG, "globex"):
+        users_service.register_org(org, f"{org} inc.", customer_pos=True)
 
 
 def new_order(api: Api, status: str = "PROCESSING", amount: str = "100.00", **body: Any) -> dict[str, Any]:

@@ -19,6 +19,8 @@ class Settings(BaseModel):
     api_base_url: str = ""
     documents_bucket: str = ""
     supplier_topic_arn: str = ""
+    user_pool_id: str = ""
+    allowed_origins: str = ""  # CORS: the template's AllowedOrigins (purchasing.api.cors)
 
 
 @cache
@@ -33,4 +35,6 @@ def settings() -> Settings:
         api_base_url=os.environ.get("API_BASE_URL", "").rstrip("/"),
         documents_bucket=os.environ.get("DOCUMENTS_BUCKET", ""),
         supplier_topic_arn=os.environ.get("SUPPLIER_TOPIC_ARN", ""),
+        user_pool_id=os.environ.get("USER_POOL_ID", ""),
+        allowed_origins=os.environ.get("ALLOWED_ORIGINS", ""),
     )

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from purchasing import document_service
 from purchasing.api.auth import Principal
-from purchasing.data import documents_repository, orders_repository, secrets
+from purchasing.data import documents_repository, orders_repository, org_repository, secrets
 from purchasing.data.orders_repository import BlanketRefused, StoredOrder, VersionConflict
 from purchasing.document_service import DownloadLink, Upload
-from purchasing.domain import blanket_pos, orders, partner_links
+from purchasing.domain import blanket_pos, orders, orgs, partner_links
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
 from purchasing.domain.errors import ConcurrentUpdate, NotFound, VersionMismatch
@@ -98,6 +98,7 @@ def update(principal: Principal, order_id: str, request: UpdateOrderRequest, if_
 
 
 def set_po(principal: Principal, order_id: str, request: SetPoRequest, if_match: int | None) -> Order:
+    _customer_pos(principal.org_id)
     org_id = principal.org_id
 
     def plan(order: Order) -> OrderChange:
@@ -124,6 +125,7 @@ def set_po(principal: Principal, order_id: str, request: SetPoRequest, if_match:
 
 
 def request_upload(principal: Principal, order_id: str, request: UploadDocumentRequest) -> Upload:
+    _customer_pos(principal.org_id)
     order = get(principal, order_id)
     return document_service.request_upload(
         principal.org_id, OwnerKind.ORDER, order.id, request, uploaded_by=principal.email
@@ -157,6 +159,7 @@ def invoice(principal: Principal, order_id: str) -> Invoice:
 
 
 def create_blanket(principal: Principal, request: CreateBlanketPoRequest) -> BlanketPo:
+    _customer_pos(principal.org_id)
     blanket = blanket_pos.new_blanket_po(
         blanket_po_id=orders_repository.new_id(),
         po_number=request.po_number,
@@ -173,6 +176,7 @@ def create_blanket(principal: Principal, request: CreateBlanketPoRequest) -> Bla
 
 
 def get_blanket(principal: Principal, blanket_po_id: str) -> BlanketPo:
+    _customer_pos(principal.org_id)
     blanket = orders_repository.get_blanket(principal.org_id, blanket_po_id)
     if blanket is None:
         raise NotFound(f"blanket PO {blanket_po_id} not found")
@@ -182,6 +186,7 @@ def get_blanket(principal: Principal, blanket_po_id: str) -> BlanketPo:
 def list_blankets(
     principal: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[BlanketPoSummary], str | None]:
+    _customer_pos(principal.org_id)
     return orders_repository.list_blankets(principal.org_id, limit=limit, cursor=cursor)
 
 
@@ -199,6 +204,7 @@ def request_blanket_upload(
 
 def create_partner_link(principal: Principal, order_id: str, days: int) -> tuple[str, str]:
     """A signed link for the customer to upload its PO to this order: (token, expiresAt)."""
+    _customer_pos(principal.org_id)
     order = get(principal, order_id)
     orders.check_takes_po(order)
     token, expires_at = partner_links.issue(
@@ -273,11 +279,17 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
 
 def _open(token: str) -> tuple[PartnerClaims, Order]:
     claims = partner_links.open_link(token, now=int(time.time()), secret=secrets.link_secret())
+    _customer_pos(claims.org_id)  # switched off since the link was made: it no longer works
     stored = orders_repository.get_order(claims.org_id, claims.order_id)
     if stored is None:
         raise NotFound("this order no longer exists")
     orders.check_takes_po(stored.order)
     return claims, stored.order
+
+
+def _customer_pos(org_id: str) -> None:
+    """Customer POs (the PO on an order, blanket POs, partner links) are for orgs that have them."""
+    orgs.require_customer_pos(org_repository.get_org(org_id))
 
 
 def _stored(org_id: str, order_id: str) -> StoredOrder:

@@ -101,7 +101,7 @@ def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
             now=utc_now(),
         )
         try:
-            po_repository.create(principal.org_id, po, [history.created(po, principal.email)])
+            po_repository.create(principal.org_id, po, [history.created(po, principal.actor)])
             return po
         except DuplicatePoNumber:
             if request.number:
@@ -124,7 +124,7 @@ def update_header(
         po_id,
         if_match,
         lambda po, now: purchase_orders.change_header(po, request.changes(), now),
-        lambda before, after: [history.updated(before, after, principal.email)],
+        lambda before, after: [history.updated(before, after, principal.actor)],
     )
 
 
@@ -138,7 +138,7 @@ def add_line(
         po_id,
         if_match,
         lambda po, now: purchase_orders.add_line(po, fields, now),
-        lambda _, after: [history.line_added(after, after.lines[-1], principal.email)],
+        lambda _, after: [history.line_added(after, after.lines[-1], principal.actor)],
     )
     return after, after.lines[-1]
 
@@ -160,7 +160,7 @@ def update_line(
                 purchase_orders.find_line(before, line_id),
                 after,
                 purchase_orders.find_line(after, line_id),
-                principal.email,
+                principal.actor,
             )
         ],
     )
@@ -211,7 +211,7 @@ def _cancel(
         po_id,
         if_match,
         change,
-        lambda before, after: [history.canceled(kind, before, after, principal.email)],
+        lambda before, after: [history.canceled(kind, before, after, principal.actor)],
     )
 
 
@@ -229,7 +229,7 @@ def receive(
         if_match,
         lambda po, now: lifecycle.receive(po, line_id, quantity, now),
         lambda _, after: [
-            history.received(after, purchase_orders.find_line(after, line_id), str(quantity), principal.email)
+            history.received(after, purchase_orders.find_line(after, line_id), str(quantity), principal.actor)
         ],
     )
 
@@ -242,7 +242,7 @@ def _move(
         po_id,
         if_match,
         change,
-        lambda before, after: [history.lines_moved(kind, verb, before, after, principal.email)],
+        lambda before, after: [history.lines_moved(kind, verb, before, after, principal.actor)],
     )
 
 

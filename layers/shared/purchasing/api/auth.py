@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from purchasing.domain.errors import Forbidden, Unauthenticated
+from purchasing.domain.history import Actor
 
 BUYER = "buyer"
 APPROVER = "approver"
@@ -21,6 +22,11 @@ class Principal:
     user_id: str
     email: str
     roles: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        """Who history says did it."""
+        return Actor(email=self.email, sub=self.user_id)
 
     def require(self, *roles: str) -> Principal:
         if not self.roles & set(roles):

@@ -13,8 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
+from purchasing.api import cors
 from purchasing.api.auth import ADMIN, APPROVER, BUYER, Principal, principal_from_claims
 from purchasing.api.problems import PROBLEM_JSON, problem_responses, register_problem_handlers
+from purchasing.config import settings
 from purchasing.domain.errors import BadRequest
 from purchasing.domain.model import PurchaseOrder
 
@@ -30,6 +32,9 @@ class Api(APIGatewayRestResolver):
         register_problem_handlers(self)
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return _with_cors(self._resolve_limited(event, context), event)
+
+    def _resolve_limited(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
         if size > MAX_BODY_BYTES:
@@ -41,6 +46,17 @@ class Api(APIGatewayRestResolver):
             }
             return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_JSON}, "body": json.dumps(problem)}
         return super().resolve(event, context)
+
+
+def _with_cors(response: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """Every answer of a function carries the CORS headers a browser page of an allowed origin
+    needs to read it (problems included), as API Gateway's own answers do."""
+    added = cors.headers(cors.request_origin(event.get("headers")), settings().allowed_origins)
+    if "multiValueHeaders" in response:
+        response["multiValueHeaders"].update({key: [value] for key, value in added.items()})
+    else:
+        response["headers"] = {**(response.get("headers") or {}), **added}
+    return response
 
 
 PoId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the PO's id")]

@@ -536,6 +536,7 @@ def _event_item(org_id: str, po_id: str, event: HistoryEvent) -> HistoryEventIte
         at=event.at,
         event_type=event.type,
         actor=event.actor,
+        actor_id=event.actor_id,
         summary=event.summary,
         data=event.data,
     )
@@ -649,6 +650,7 @@ def _event_to_domain(item: HistoryEventItem) -> HistoryEvent:
         at=item.at,
         type=item.event_type,
         actor=item.actor,
+        actor_id=item.actor_id,
         summary=item.summary,
         data=item.data or {},
     )

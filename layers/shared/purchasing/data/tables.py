@@ -6,6 +6,8 @@
 | PO line                 | ORG#o#PO#p                | LINE#00001    |
 | PO number reservation   | ORG#o#PONUMBER#<NUMBER>   | PONUMBER      |
 | PO number counter       | ORG#o                     | COUNTER#PO    |
+| org registry entry      | ORG#o                     | ORG           |
+| user of an org          | ORG#o                     | USER#<sub>    |
 | idempotency record      | IDEMPOTENCY#po-api        | <hash>        |
 
 Headers carry three GSI keys: by status, by supplier and by update time (all per org).
@@ -217,6 +219,39 @@ class SettingsItem(Model):
     version = NumberAttribute()
 
 
+class OrgItem(Model):
+    """The org registry entry (PK ORG#<org>, SK ORG): its name and what is switched on for it."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK", default="ORG")
+    item_type = UnicodeAttribute(attr_name="type", default="ORG")
+    name = UnicodeAttribute()
+    customer_pos = BooleanAttribute(attr_name="customerPos", default=False)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class OrgUserItem(Model):
+    """A user of an org (PK ORG#<org>, SK USER#<sub>): the org's own list, which Cognito cannot
+    give (ListUsers does not filter on custom attributes)."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = UnicodeAttribute(attr_name="type", default="USER")
+    email = UnicodeAttribute()
+    username = UnicodeAttribute()  # Cognito's username for the admin API calls
+    roles = ListAttribute(of=UnicodeAttribute)
+    enabled = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+
 class PoNumberItem(Model):
     """Reserves a PO number in an org: its key is the number, so a second one cannot be written."""
 
@@ -272,6 +307,7 @@ class HistoryEventItem(Model):
     at = UnicodeAttribute()
     event_type = UnicodeAttribute(attr_name="eventType")
     actor = UnicodeAttribute()
+    actor_id = UnicodeAttribute(attr_name="actorId", null=True)
     summary = UnicodeAttribute()
     data = JSONAttribute(null=True)
 

@@ -22,12 +22,22 @@ class Forbidden(DomainError):
     status, title, type = 403, "Forbidden", "forbidden"
 
 
+class FeatureNotEnabled(DomainError):
+    """A feature the org's registry entry does not switch on (customer POs)."""
+
+    status, title, type = 403, "Feature not enabled", "feature-not-enabled"
+
+
 class NotFound(DomainError):
     status, title, type = 404, "Not found", "not-found"
 
 
 class PoNotEditable(DomainError):
     status, title, type = 409, "Not editable in this status", "not-editable"
+
+
+class UserExists(DomainError):
+    status, title, type = 409, "User exists", "user-exists"
 
 
 class DuplicatePoNumber(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -12,9 +13,24 @@ from purchasing.domain.model import HistoryEvent, Line, PurchaseOrder, Status
 SYSTEM = "system"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in user: the email people read, and the Cognito `sub`, which never changes."""
+
+    email: str
+    sub: str
+
+
+Who = Actor | str  # a user, or a name: SYSTEM, an approver who decided through an email link
+
+
+def name_of(actor: Who) -> str:
+    return actor.email if isinstance(actor, Actor) else actor
+
+
 def event(
     event_type: str,
-    actor: str,
+    actor: Who,
     summary: str,
     at: str,
     data: dict[str, Any] | None = None,
@@ -22,30 +38,36 @@ def event(
     id_: str | None = None,
 ) -> HistoryEvent:
     return HistoryEvent(
-        id=id_ or uuid.uuid4().hex, at=at, type=event_type, actor=actor, summary=summary, data=data or {}
+        id=id_ or uuid.uuid4().hex,
+        at=at,
+        type=event_type,
+        actor=name_of(actor),
+        actor_id=actor.sub if isinstance(actor, Actor) else None,
+        summary=summary,
+        data=data or {},
     )
 
 
-def created(po: PurchaseOrder, actor: str) -> HistoryEvent:
+def created(po: PurchaseOrder, actor: Who) -> HistoryEvent:
     lines = len(po.lines)
     summary = f"PO {po.number} created with {lines} line{'s' * (lines != 1)}"
     data = {"number": po.number, "lines": lines, "subtotal": str(po.totals.subtotal)}
     return event("created", actor, summary, po.created_at, data)
 
 
-def updated(before: PurchaseOrder, after: PurchaseOrder, actor: str) -> HistoryEvent:
+def updated(before: PurchaseOrder, after: PurchaseOrder, actor: Who) -> HistoryEvent:
     changes = _diff(before, after, ("number", "supplier", "currency", "custom_attributes"))
     return event(
         "updated", actor, f"PO updated: {_describe(changes)}", after.updated_at, {"changes": changes}
     )
 
 
-def line_added(after: PurchaseOrder, line: Line, actor: str) -> HistoryEvent:
+def line_added(after: PurchaseOrder, line: Line, actor: Who) -> HistoryEvent:
     summary = f"Line {line.id} added: {line.description} x {line.quantity} at {line.unit_cost}"
     return event("line-added", actor, summary, after.updated_at, {"lineId": line.id})
 
 
-def line_updated(before: Line, after_po: PurchaseOrder, after: Line, actor: str) -> HistoryEvent:
+def line_updated(before: Line, after_po: PurchaseOrder, after: Line, actor: Who) -> HistoryEvent:
     changes = _diff(before, after, tuple(Line.model_fields))
     summary = f"Line {after.id} updated: {_describe(changes)}"
     return event(
@@ -54,7 +76,7 @@ def line_updated(before: Line, after_po: PurchaseOrder, after: Line, actor: str)
 
 
 def lines_moved(
-    event_type: str, verb: str, before: PurchaseOrder, after: PurchaseOrder, actor: str
+    event_type: str, verb: str, before: PurchaseOrder, after: PurchaseOrder, actor: Who
 ) -> HistoryEvent:
     """Submitted, approved, rejected, ordered, revised, canceled: which lines moved, to what."""
     old = {line.id: line.status for line in before.lines}
@@ -64,7 +86,7 @@ def lines_moved(
     return event(event_type, actor, summary, after.updated_at, {"lines": moved})
 
 
-def canceled(event_type: str, before: PurchaseOrder, after: PurchaseOrder, actor: str) -> HistoryEvent:
+def canceled(event_type: str, before: PurchaseOrder, after: PurchaseOrder, actor: Who) -> HistoryEvent:
     """Which lines were canceled, and which were closed short at what was received, by whom."""
     moved = lines_moved(event_type, "canceled", before, after, actor)
     old = {line.id: line for line in before.lines}
@@ -86,10 +108,10 @@ def canceled(event_type: str, before: PurchaseOrder, after: PurchaseOrder, actor
             for line in short
         }
     }
-    return moved.model_copy(update={"summary": f"{'; '.join(parts)} by {actor}", "data": data})
+    return moved.model_copy(update={"summary": f"{'; '.join(parts)} by {name_of(actor)}", "data": data})
 
 
-def received(after: PurchaseOrder, line: Line, quantity: str, actor: str) -> HistoryEvent:
+def received(after: PurchaseOrder, line: Line, quantity: str, actor: Who) -> HistoryEvent:
     summary = f"Line {line.id}: received {quantity} ({line.received_quantity} of {line.quantity})"
     return event("received", actor, summary, after.updated_at, {"lineId": line.id, "quantity": quantity})
 

@@ -318,6 +318,7 @@ class HistoryEvent(CamelModel):
     at: str
     type: str
     actor: str
+    actor_id: str | None = None  # the user's Cognito sub; none for the system or an email approver
     summary: str
     data: dict[str, Any] = {}
 

@@ -1,0 +1,51 @@
+"""An org's users over HTTP (admins only): invite, list, change roles, disable."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from purchasing import users_service
+from purchasing.api.auth import ADMIN
+from purchasing.api.http import Api, caller, ok
+from purchasing.api.user_schemas import InviteUserRequest, UpdateUserRequest, UserList
+from purchasing.domain.orgs import OrgUser
+from purchasing.observability import logger, metrics, tracer
+
+app = Api()
+
+UserId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,128}$", description="the user's id (their sub)")]
+
+
+@app.post("/users", responses=ok(201, OrgUser, 409), tags=["Users"], summary="Invite a user into your org")
+def invite_user(body: InviteUserRequest) -> Response[OrgUser]:
+    """Cognito emails the invitation; the org is the caller's, from the token."""
+    user = users_service.invite(caller(app, ADMIN), body)
+    return Response(status_code=201, body=user, content_type="application/json")
+
+
+@app.get("/users", responses=ok(200, UserList), tags=["Users"], summary="Your org's users")
+def list_users() -> UserList:
+    return UserList(items=users_service.list_users(caller(app, ADMIN)))
+
+
+@app.patch("/users/<userId>", responses=ok(200, OrgUser, 404), tags=["Users"], summary="Change roles")
+def update_user(userId: UserId, body: UpdateUserRequest) -> OrgUser:
+    return users_service.update_roles(caller(app, ADMIN), userId, body)
+
+
+@app.delete("/users/<userId>", responses=ok(200, OrgUser, 404), tags=["Users"], summary="Disable a user")
+def disable_user(userId: UserId) -> OrgUser:
+    """The user can no longer sign in; their history stays."""
+    return users_service.disable(caller(app, ADMIN), userId)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
