@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import jwt
 import pytest
 
-from local import cloud, org, template
+from local import cloud, org, stack, template, token
 from purchasing import users_service
 from purchasing.config import settings
 from purchasing.data import org_repository
@@ -17,6 +18,7 @@ from purchasing.domain.orgs import OrgUser, Role
 from tests.conftest import Api, claims, new_po_body
 
 ADMIN_SUB = "admin-sub-acme"
+UNVERIFIED: dict[str, Any] = {"options": {"verify_signature": False}}
 FEATURE_OFF = "/problems/feature-not-enabled"
 
 
@@ -28,7 +30,12 @@ class _Moto:
 
 
 @pytest.fixture
-def pool(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def pool(names: dict[str, str]) -> str:
+    return names["UserPool"]
+
+
+@pytest.fixture
+def names(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The template's user pool, client and groups in moto; the users API pointed at it."""
     names: dict[str, str] = {}
     for resource_type in (
@@ -39,7 +46,7 @@ def pool(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         for logical_id, props in template.resources(resource_type).items():
             names[logical_id] = cloud.CREATORS[resource_type](_Moto(), logical_id, props, names).ref
     monkeypatch.setattr(settings(), "user_pool_id", names["UserPool"])
-    yield names["UserPool"]
+    yield names
 
 
 @pytest.fixture
@@ -211,6 +218,31 @@ def test_make_org_promotes_an_existing_user_of_the_org_to_admin(admin: Api, pool
 
     assert made["admin"]["roles"] == ["buyer", "admin"]
     assert cognito_user(pool, "ann@acme.example")[1] == ["admin", "buyer"]
+
+
+# --- `make token`: the user made or reused, signed in for real --------------------------------------
+
+
+def test_make_token_creates_then_reuses_the_user_and_refuses_another_org(
+    names: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(token, "connect", lambda running: None)  # already on this moto
+    running = stack.Stack(endpoint="", outputs={"UserPoolClientId": names["UserPoolClient"]})
+
+    first = jwt.decode(token.issue("initech", "pat@initech.example", ["buyer"], running), **UNVERIFIED)
+    again = jwt.decode(token.issue("initech", "pat@initech.example", ["approver"], running), **UNVERIFIED)
+
+    assert (first["custom:org_id"], first["cognito:groups"], first["token_use"]) == (
+        "initech",
+        ["buyer"],
+        "id",
+    )
+    assert (again["sub"], again["cognito:groups"]) == (first["sub"], ["approver"])
+    registered = org_repository.get_org("initech")
+    assert registered is not None and registered.customer_pos  # made on the fly, customer POs on
+    assert [user.roles for user in org_repository.list_users("initech")] == [[Role.APPROVER]]
+    with pytest.raises(SystemExit, match="one account, one org"):
+        token.issue("globex", "pat@initech.example", ["buyer"], running)
 
 
 # --- customer POs only where switched on -----------------------------------------------------------
