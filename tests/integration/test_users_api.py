@@ -3,6 +3,7 @@ user pool, and the org registry: `make org`, the customer-PO switch, history's a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,14 @@ class _Moto:
 
     def client(self, service: str) -> Any:
         return boto3.client(service)  # type: ignore[call-overload]
+
+
+@pytest.fixture(autouse=True)
+def own_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local cloud started in this process earlier left its handlers, with its own copy of the
+    layer and its settings: these tests import theirs."""
+    for name in [name for name in sys.modules if name.startswith("functions_")]:
+        monkeypatch.delitem(sys.modules, name)
 
 
 @pytest.fixture
