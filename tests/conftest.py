@@ -31,6 +31,8 @@ os.environ.update(
     API_BASE_URL="https://api.example.com/test",
     DOCUMENTS_BUCKET="documents-test",
     SUPPLIER_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-suppliers-test",
+    SENDER_EMAIL="purchasing@po-test.example",
+    SES_CONFIGURATION_SET="po-mail-test",
 )
 LINK_SECRET = "test-link-secret-" + "x" * 40
 

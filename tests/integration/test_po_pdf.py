@@ -93,6 +93,11 @@ def text_of(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
 
 
+def claims_of(message: dict[str, Any]) -> dict[str, Any]:
+    token = token_in(message["body"]["text"])
+    return dict(signed_tokens.verify("supplier-pdf", token, LINK_SECRET.encode(), now=int(time.time())))
+
+
 def token_in(body: str) -> str:
     match = re.search(r"https://api\.example\.com/test/supplier/(\S+)", body)
     assert match, body
@@ -132,10 +137,12 @@ def test_an_ordered_po_gets_one_pdf_and_its_supplier_one_link(
         "orgId": "acme",
         "poId": po["id"],
         "poNumber": po["number"],
+        "kind": "supplier-po",
         "supplierEmail": "sales@acme-metals.example.com",
     }
-    assert "Hello Acme Metals," in message["body"]
-    token = token_in(message["body"])
+    assert message["body"]["target"] == {"kind": "pdf", "ref": claims_of(message)["fingerprint"]}
+    assert "Hello Acme Metals," in message["body"]["text"]
+    token = token_in(message["body"]["text"])
     claims_ = signed_tokens.verify("supplier-pdf", token, LINK_SECRET.encode(), now=int(time.time()))
     assert key == f"pdf/acme/{po['id']}/{claims_['fingerprint']}.pdf"
     assert claims_["org"] == "acme" and claims_["po"] == po["id"]
@@ -180,7 +187,7 @@ def test_a_revision_ordered_again_is_revision_2_with_one_change_notice_and_the_o
 ) -> None:
     po = ordered(api, stream)
     queue.deliver(queue.records())
-    first = token_in(supplier.messages()[0]["body"])
+    first = token_in(supplier.messages()[0]["body"]["text"])
 
     api("POST", f"/pos/{po['id']}/revise")
     stream.drain()
@@ -193,9 +200,10 @@ def test_a_revision_ordered_again_is_revision_2_with_one_change_notice_and_the_o
 
     (message,) = supplier.messages()  # one change notice, never a second "placed"
     assert message["subject"] == f"Change to purchase order {po['number']} rev 2"
-    assert "has changed purchase order" in message["body"] and "has placed" not in message["body"]
-    assert "- Line 2 quantity: 12 (was 10)" in message["body"]
-    second = token_in(message["body"])
+    text = message["body"]["text"]
+    assert "has changed purchase order" in text and "has placed" not in text
+    assert "- Line 2 quantity: 12 (was 10)" in text
+    second = token_in(text)
     assert second != first
     assert len(pdfs_of(po["id"])) == 2
     text = text_of(pdfs_of(po["id"])[_key_of(second)])
@@ -271,7 +279,7 @@ def test_a_failed_notification_is_retried_and_sent_once(
         raise ConnectionError("SNS unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(notifications, "publish_to_supplier", unreachable)
+        patch.setattr(notifications, "publish_email", unreachable)
         assert len(queue.deliver(records)["batchItemFailures"]) == 1
 
     assert queue.deliver(records) == {"batchItemFailures": []}  # the lease was given back
@@ -359,7 +367,7 @@ def test_the_supplier_link_redirects_to_a_short_lived_download(
 ) -> None:
     po = ordered(api, stream)
     queue.deliver(queue.records())
-    token = token_in(supplier.messages()[0]["body"])
+    token = token_in(supplier.messages()[0]["body"]["text"])
 
     reply = supplier_page(api, token)
 
@@ -380,7 +388,7 @@ def test_forged_expired_and_dead_supplier_links_are_refused(
 ) -> None:
     po = ordered(api, stream)
     queue.deliver(queue.records())
-    token = token_in(supplier.messages()[0]["body"])
+    token = token_in(supplier.messages()[0]["body"]["text"])
     payload, signature = token.split(".")
     claims_ = signed_tokens.verify("supplier-pdf", token, LINK_SECRET.encode(), now=int(time.time()))
 
@@ -449,7 +457,7 @@ def test_a_newer_pdf_is_left_alone_by_the_older_ones_bookkeeping(aws: None) -> N
 
     item = pdf_repository.get("acme", po_id)
     assert item is not None and item.fingerprint == "new"
-    assert item.notified_at is None and item.claimed_until and item.claimed_until > time.time()
+    assert item.published_at is None and item.claimed_until and item.claimed_until > time.time()
 
 
 def test_table_errors_are_not_taken_for_a_lost_race(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -544,7 +552,7 @@ def sent(
     assert queue.deliver(queue.records()) == {"batchItemFailures": []}
     (placed,) = supplier.messages()
     assert placed["subject"] == f"Purchase order {po['number']}"
-    return po, token_in(placed["body"])
+    return po, token_in(placed["body"]["text"])
 
 
 def deliver_any(queue: PdfQueue) -> None:
@@ -568,8 +576,11 @@ def test_a_line_canceled_on_an_ordered_po_sends_one_change_notice(
 
     (notice,) = supplier.messages()
     assert notice["subject"] == f"Change to purchase order {po['number']} rev 2"
-    assert "- Line 2 canceled: Bolt M7" in notice["body"] and "Subtotal now: 12.50 USD." in notice["body"]
-    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]))])
+    assert (
+        "- Line 2 canceled: Bolt M7" in notice["body"]["text"]
+        and "Subtotal now: 12.50 USD." in notice["body"]["text"]
+    )
+    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]["text"]))])
     assert "[Canceled] Bolt M7" in text and "Subtotal (USD): 12.50" in text
     assert supplier_page(api, first).status == 410
 
@@ -589,7 +600,7 @@ def test_a_line_closed_short_tells_the_supplier_what_was_canceled(
 
     (notice,) = supplier.messages()
     assert notice["subject"] == f"Change to purchase order {po['number']} rev 2"
-    assert "- Line 1 closed short: 4 of 10 canceled, 6 delivered" in notice["body"]
+    assert "- Line 1 closed short: 4 of 10 canceled, 6 delivered" in notice["body"]["text"]
 
 
 def test_a_canceled_po_sends_one_cancellation_notice_and_kills_the_links(
@@ -605,13 +616,13 @@ def test_a_canceled_po_sends_one_cancellation_notice_and_kills_the_links(
 
     (notice,) = supplier.messages()
     assert notice["subject"] == f"Cancellation of purchase order {po['number']} rev 2"
-    assert "has canceled purchase order" in notice["body"]
-    assert "The purchase order is canceled" in notice["body"]
-    assert "- Line 1 canceled" in notice["body"] and "- Line 2 canceled" in notice["body"]
-    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]))])
+    assert "has canceled purchase order" in notice["body"]["text"]
+    assert "The purchase order is canceled" in notice["body"]["text"]
+    assert "- Line 1 canceled" in notice["body"]["text"] and "- Line 2 canceled" in notice["body"]["text"]
+    text = text_of(pdfs_of(po["id"])[_key_of(token_in(notice["body"]["text"]))])
     assert "CANCELED" in text and f"{po['number']} rev 2" in text
     assert supplier_page(api, first).status == 410
-    assert supplier_page(api, token_in(notice["body"])).status == 302
+    assert supplier_page(api, token_in(notice["body"]["text"])).status == 302
 
 
 def test_a_po_canceled_before_its_supplier_heard_of_it_sends_nothing(

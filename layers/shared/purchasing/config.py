@@ -21,6 +21,8 @@ class Settings(BaseModel):
     supplier_topic_arn: str = ""
     user_pool_id: str = ""
     allowed_origins: str = ""  # CORS: the template's AllowedOrigins (purchasing.api.cors)
+    sender_email: str = ""
+    ses_configuration_set: str = ""
 
 
 @cache
@@ -37,4 +39,6 @@ def settings() -> Settings:
         supplier_topic_arn=os.environ.get("SUPPLIER_TOPIC_ARN", ""),
         user_pool_id=os.environ.get("USER_POOL_ID", ""),
         allowed_origins=os.environ.get("ALLOWED_ORIGINS", ""),
+        sender_email=os.environ.get("SENDER_EMAIL", ""),
+        ses_configuration_set=os.environ.get("SES_CONFIGURATION_SET", ""),
     )

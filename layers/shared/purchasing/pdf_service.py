@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +20,7 @@ from purchasing.api.auth import Principal
 from purchasing.config import settings
 from purchasing.data import notifications, pdf_repository, po_repository, secrets
 from purchasing.data.documents_repository import presigned_get
-from purchasing.domain import documents, po_pdf, signed_tokens
+from purchasing.domain import documents, emails, po_pdf, signed_tokens
 from purchasing.domain.errors import NotFound, NotReady, PdfFailed
 from purchasing.domain.model import CamelModel, PurchaseOrder, utc_now
 from purchasing.observability import logger
@@ -155,7 +156,7 @@ def _failed(org_id: str, po: PurchaseOrder, revision: Revision, key: str, error:
 
 def _sent(org_id: str, po_id: str, fingerprint: str) -> bool:
     current = pdf_repository.get(org_id, po_id)
-    return current is not None and current.fingerprint == fingerprint and current.notified_at is not None
+    return current is not None and current.fingerprint == fingerprint and current.published_at is not None
 
 
 def _notify(org_id: str, po: PurchaseOrder, revision: Revision, now: datetime) -> None:
@@ -171,13 +172,19 @@ def _notify(org_id: str, po: PurchaseOrder, revision: Revision, now: datetime) -
         subject, body = po_pdf.change_message(
             po, buyer=org_id, link=link, expires_at=expires, revision=revision.number, told=told, what=what
         )
-    notifications.publish_to_supplier(
-        org_id=org_id,
-        po_id=po.id,
-        po_number=po.number,
-        supplier_email=str(po.supplier.email),
-        subject=subject,
-        body=body,
+    lines = po_pdf.ordered_lines(po)  # the text says what was changed or canceled
+    total = sum((po_pdf.amount(line, po.currency) for line in lines), Decimal(0))
+    notifications.publish_email(
+        emails.EmailMessage(
+            kind="supplier-po",
+            org_id=org_id,
+            po_id=po.id,
+            to=po.supplier.email,
+            subject=subject,
+            text=body,
+            po=emails.po_summary(po, lines, total),
+            target=emails.Target(kind="pdf", ref=revision.fingerprint),
+        )
     )
 
 

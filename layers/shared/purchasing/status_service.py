@@ -24,7 +24,15 @@ from purchasing.data import (
     settings_repository,
     workflows,
 )
-from purchasing.domain import approval_emails, approval_links, approval_route, approvals, history, inventory
+from purchasing.domain import (
+    approval_emails,
+    approval_links,
+    approval_route,
+    approvals,
+    deliveries,
+    history,
+    inventory,
+)
 from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
@@ -90,6 +98,7 @@ def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | 
         live = approvals.retire_stale_requests(stored.po)
         _relay_decisions(key, stored, live)
         _notify_approvers(key, stored, live)
+        _handle_unreachable(key, stored, live)
         policy, rates = _policy_if_needed(key, live, {} if policies is None else policies)
         step = approvals.next_step(live, policy, utc_now(), rates)
         after, events = step.po, list(step.events)
@@ -156,28 +165,43 @@ def _relay_decisions(key: PoKey, stored: po_repository.StoredPo, live: PurchaseO
 
 
 def _notify_approvers(key: PoKey, stored: po_repository.StoredPo, live: PurchaseOrder) -> None:
-    """One email per approver of each request still pending in the running round, once."""
+    """One email per approver of each request still pending in the running round, published once
+    (`publishedAt`); the mailer records on the request what SES accepted and what became of it."""
     for request in live.approvals:
         item = stored.requests.get(request.id)
-        if request.status is not ApprovalStatus.PENDING or item is None or item.notified_at:
+        if request.status is not ApprovalStatus.PENDING or item is None or item.published_at:
             continue
-        if not po_repository.mark_request(key.org_id, key.po_id, request.id, "notified_at", utc_now()):
+        if not po_repository.mark_request(key.org_id, key.po_id, request.id, "published_at", utc_now()):
             continue
         try:
             for approver in request.approvers:
-                subject, body = approval_emails.compose(
-                    live, request, approver, _link(key, request, approver)
-                )
-                notifications.publish_approval_request(
-                    org_id=key.org_id,
-                    po_id=key.po_id,
-                    level=request.level,
-                    approver=approver,
-                    subject=subject,
-                    body=body,
+                link = _link(key, request, approver)
+                notifications.publish_email(
+                    approval_emails.message(key.org_id, live, request, approver, link)
                 )
         except Exception:
-            po_repository.unmark_request(key.org_id, key.po_id, request.id, "notified_at")
+            po_repository.unmark_request(key.org_id, key.po_id, request.id, "published_at")
+            raise
+
+
+def _handle_unreachable(key: PoKey, stored: po_repository.StoredPo, live: PurchaseOrder) -> None:
+    """A pending request every approver of which bounced: escalate its level (the state machine
+    catches `Undeliverable` as it does a timeout) or tell the requester; once (`undeliverableAt`)."""
+    for request in live.approvals:
+        item = stored.requests.get(request.id)
+        if request.status is not ApprovalStatus.PENDING or item is None or item.undeliverable_at:
+            continue
+        if not deliveries.unreachable(request) or not item.task_token:
+            continue
+        if not po_repository.mark_request(key.org_id, key.po_id, request.id, "undeliverable_at", utc_now()):
+            continue
+        try:
+            if deliveries.can_escalate(live, request):
+                workflows.escalate_undeliverable(item.task_token)
+            else:
+                notifications.publish_email(deliveries.requester_notice(key.org_id, live, request))
+        except Exception:
+            po_repository.unmark_request(key.org_id, key.po_id, request.id, "undeliverable_at")
             raise
 
 

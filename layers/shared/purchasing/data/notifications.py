@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from purchasing.config import settings
+from purchasing.domain.emails import EmailMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -19,15 +20,25 @@ def _sns() -> SNSClient:
     return boto3.client("sns", region_name=settings().region)
 
 
-def publish_approval_request(
-    *, org_id: str, po_id: str, level: int, approver: str, subject: str, body: str
-) -> None:
-    """One email to one approver; subscriptions filter on the `approver` attribute."""
-    attributes = {"orgId": org_id, "poId": po_id, "level": str(level), "approver": approver}
+def publish_email(message: EmailMessage) -> None:
+    """One email to one person, on the approvals topic (approval requests and what becomes of
+    them) or the supplier topic; the mailer sends it, any other subscriber reads the same JSON.
+    Subscriptions filter on orgId, poId, kind and the recipient (`approver` / `supplierEmail`)."""
+    supplier = message.kind == "supplier-po"
+    attributes = {
+        "orgId": message.org_id,
+        "poId": message.po_id,
+        "kind": message.kind,
+        "supplierEmail" if supplier else "approver": str(message.to),
+    }
+    if message.po is not None:
+        attributes["poNumber"] = message.po.number
+    if message.level is not None:
+        attributes["level"] = str(message.level)
     _sns().publish(
-        TopicArn=settings().approvals_topic_arn,
-        Subject=subject[:100],
-        Message=body,
+        TopicArn=settings().supplier_topic_arn if supplier else settings().approvals_topic_arn,
+        Subject=message.subject[:100],
+        Message=message.model_dump_json(by_alias=True, exclude_none=True),
         MessageAttributes={
             key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
         },
@@ -41,21 +52,6 @@ def publish_po_event(
     _sns().publish(
         TopicArn=settings().events_topic_arn,
         Message=json.dumps({"type": event_type, "orgId": org_id, "poId": po_id, **message}),
-        MessageAttributes={
-            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
-        },
-    )
-
-
-def publish_to_supplier(
-    *, org_id: str, po_id: str, po_number: str, supplier_email: str, subject: str, body: str
-) -> None:
-    """One email to a PO's supplier; subscriptions filter on `supplierEmail` (or org, PO)."""
-    attributes = {"orgId": org_id, "poId": po_id, "poNumber": po_number, "supplierEmail": supplier_email}
-    _sns().publish(
-        TopicArn=settings().supplier_topic_arn,
-        Subject=subject[:100],
-        Message=body,
         MessageAttributes={
             key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
         },

@@ -39,12 +39,12 @@ def told(item: PdfItem | None) -> Told | None:
     """What the supplier was last sent: this revision once notified, else the one before it."""
     if item is None:
         return None
-    if item.notified_at is not None:
+    if item.published_at is not None:
         return Told(
             revision=int(item.revision or 1),
             fingerprint=item.fingerprint,
             snapshot=json.loads(item.snapshot) if item.snapshot else {},
-            sent_at=item.notified_at,
+            sent_at=item.published_at,
             sent_to=item.sent_to or "",
         )
     return Told(**json.loads(item.base)) if item.base else None
@@ -114,7 +114,7 @@ def claim(
         **_revision_fields(revision, snapshot or {}, sent_to, base),
     )
     lapsed = PdfItem.claimed_until.does_not_exist() | (PdfItem.claimed_until < epoch)
-    free = PdfItem.notified_at.does_not_exist() & lapsed
+    free = PdfItem.published_at.does_not_exist() & lapsed
     try:
         item.save(condition=PdfItem.sk.does_not_exist() | (PdfItem.fingerprint != fingerprint) | free)
         return True
@@ -153,7 +153,7 @@ def mark_failed(
         item.save(
             condition=PdfItem.sk.does_not_exist()
             | (PdfItem.fingerprint != fingerprint)
-            | PdfItem.notified_at.does_not_exist()
+            | PdfItem.published_at.does_not_exist()
         )
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
@@ -168,7 +168,7 @@ def mark_notified(org_id: str, po_id: str, *, fingerprint: str, now: str) -> Non
     """Once the supplier was told; a newer PDF written meanwhile is left alone (it notifies)."""
     try:
         PdfItem(po_pk(org_id, po_id), PDF_SK).update(
-            actions=[PdfItem.notified_at.set(now), PdfItem.claimed_until.remove()],
+            actions=[PdfItem.published_at.set(now), PdfItem.claimed_until.remove()],
             condition=PdfItem.fingerprint == fingerprint,
         )
     except UpdateError as error:
@@ -181,7 +181,7 @@ def release(org_id: str, po_id: str, *, fingerprint: str) -> None:
     try:
         PdfItem(po_pk(org_id, po_id), PDF_SK).update(
             actions=[PdfItem.claimed_until.set(0)],
-            condition=(PdfItem.fingerprint == fingerprint) & PdfItem.notified_at.does_not_exist(),
+            condition=(PdfItem.fingerprint == fingerprint) & PdfItem.published_at.does_not_exist(),
         )
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":

@@ -50,6 +50,7 @@ from purchasing.data.tables import (
     status_key,
     supplier_key,
 )
+from purchasing.domain import deliveries
 from purchasing.domain.errors import DuplicatePoNumber, InvalidCursor
 from purchasing.domain.model import (
     ApprovalRequest,
@@ -238,7 +239,7 @@ class AlreadyDecided(Exception):
 
 
 def mark_request(org_id: str, po_id: str, request_id: str, attribute: str, at: str) -> bool:
-    """Set notifiedAt or relayedAt once; False when it was already set (a redelivery)."""
+    """Set publishedAt, relayedAt or undeliverableAt once; False when it was already set (a redelivery)."""
     item = ApprovalItem(pk=po_pk(org_id, po_id), sk=request_id)
     field_ = getattr(ApprovalItem, attribute)
     try:
@@ -260,6 +261,12 @@ def unmark_request(org_id: str, po_id: str, request_id: str, attribute: str) -> 
     ApprovalItem(pk=po_pk(org_id, po_id), sk=request_id).update(
         actions=[getattr(ApprovalItem, attribute).remove()]
     )
+
+
+def append_history(org_id: str, po_id: str, event: HistoryEvent) -> None:
+    """One event written alone; an event whose id and time are fixed by what happened is written
+    once however often it is replayed."""
+    _event_item(org_id, po_id, event).save()
 
 
 def history(org_id: str, po_id: str) -> list[HistoryEvent]:
@@ -576,7 +583,15 @@ def _request_to_domain(item: ApprovalItem) -> ApprovalRequest:
         decided_by=item.decided_by,
         decided_at=item.decided_at,
         comment=item.comment or None,
+        published_at=item.published_at,
+        deliveries=deliveries.of_request(
+            sorted(item.approvers or []), item.published_at, _plain_map(item.deliveries)
+        ),
     )
+
+
+def _plain_map(value: Any) -> dict[str, Any]:
+    return dict(value.as_dict()) if value is not None else {}
 
 
 def _round_to_domain(item: RoundItem) -> ApprovalRound:

@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -185,7 +186,16 @@ class ApprovalItem(PoPartitionItem, discriminator="APPROVAL"):
     decided_by = UnicodeAttribute(attr_name="decidedBy", null=True)
     decided_at = UnicodeAttribute(attr_name="decidedAt", null=True)
     comment = UnicodeAttribute(null=True)
-    notified_at = UnicodeAttribute(attr_name="notifiedAt", null=True)
+    # When the consumer published the approvers' emails to SNS (once per request): published,
+    # not sent. What SES accepted and what became of each email is in `deliveries`.
+    published_at = UnicodeAttribute(attr_name="publishedAt", null=True)
+    # approver -> {mailId, sentAt, sesMessageId, deliveredAt, bouncedAt, bounceType, bounceReason,
+    # complainedAt, failedAt, failure}, written by the mailer (the state machine makes it empty).
+    deliveries = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # The latest bounce of any of its approvers (wakes the stream consumer: see its FilterCriteria),
+    # and when the consumer escalated the level or told the requester that nobody can receive it.
+    bounced_at = UnicodeAttribute(attr_name="bouncedAt", null=True)
+    undeliverable_at = UnicodeAttribute(attr_name="undeliverableAt", null=True)
     relayed_at = UnicodeAttribute(attr_name="relayedAt", null=True)
 
 
@@ -402,7 +412,20 @@ class PdfItem(PoPartitionItem, discriminator="PDF"):
     s3_key = UnicodeAttribute(attr_name="s3Key")
     number = UnicodeAttribute()
     created_at = UnicodeAttribute(attr_name="createdAt")
-    notified_at = UnicodeAttribute(attr_name="notifiedAt", null=True)
+    # When the supplier's email was published to SNS (once per PDF); the mailer then records what
+    # SES accepted (sentAt) and what became of it (deliveredAt, bouncedAt and why, complainedAt).
+    published_at = UnicodeAttribute(attr_name="publishedAt", null=True)
+    mail_id = UnicodeAttribute(attr_name="mailId", null=True)
+    ses_message_id = UnicodeAttribute(attr_name="sesMessageId", null=True)
+    sent_at = UnicodeAttribute(attr_name="sentAt", null=True)
+    delivered_at = UnicodeAttribute(attr_name="deliveredAt", null=True)
+    bounced_at = UnicodeAttribute(attr_name="bouncedAt", null=True)
+    bounce_type = UnicodeAttribute(attr_name="bounceType", null=True)
+    bounce_reason = UnicodeAttribute(attr_name="bounceReason", null=True)
+    complained_at = UnicodeAttribute(attr_name="complainedAt", null=True)
+    # SES refused the supplier's email (retried): not the PDF's own `failure` below.
+    mail_failed_at = UnicodeAttribute(attr_name="mailFailedAt", null=True)
+    mail_failure = UnicodeAttribute(attr_name="mailFailure", null=True)
     # Until when (epoch seconds) one delivery holds the right to notify the supplier of it.
     claimed_until = NumberAttribute(attr_name="claimedUntil", null=True)
     # Why it could not be made (status FAILED): nothing was stored and the supplier was not told.
@@ -505,3 +528,37 @@ class TemplateItem(PoPartitionItem, discriminator="TEMPLATE"):
 class TemplateLineItem(PoPartitionItem, discriminator="TEMPLATE_LINE"):
     line_no = NumberAttribute(attr_name="lineNo")
     line = JSONAttribute()  # the line as a CreateLineRequest takes it (camelCase JSON)
+
+
+# --- emails the mailer sent (beside the PO partition, never inside it) ---------------------------
+#
+# | item         | PK                  | SK                        |
+# |--------------|---------------------|---------------------------|
+# | email        | ORG#o#PO#p#MAIL     | <SNS message id>          |
+
+
+def mail_pk(org_id: str, po_id: str) -> str:
+    return f"{po_pk(org_id, po_id)}#MAIL"
+
+
+class MailItem(Model):
+    """One email the mailer was asked to send (keyed by the SNS message that asked): first a lease
+    to send it (`claimedUntil`), then SENT with the SES message id. A redelivered message finds
+    it sent and sends nothing; SES events find, through it, where to record what happened."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    item_type = UnicodeAttribute(attr_name="type", default="MAIL")
+    kind = UnicodeAttribute()
+    to = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    target_kind = UnicodeAttribute(attr_name="targetKind")
+    target_ref = UnicodeAttribute(attr_name="targetRef", null=True)
+    status = UnicodeAttribute()  # SENDING | SENT
+    claimed_until = NumberAttribute(attr_name="claimedUntil", null=True)
+    ses_message_id = UnicodeAttribute(attr_name="sesMessageId", null=True)
+    sent_at = UnicodeAttribute(attr_name="sentAt", null=True)
+    expiration = NumberAttribute(null=True)  # TTL: the record outlives any redelivery

@@ -45,6 +45,17 @@ def relay_decision(task_token: str, approved: bool) -> None:
             raise
 
 
+def escalate_undeliverable(task_token: str) -> None:
+    """Nobody at the level can receive the request: the state machine escalates, as on a timeout."""
+    try:
+        _sfn().send_task_failure(
+            taskToken=task_token, error="Undeliverable", cause="every approver's address bounced"
+        )
+    except _sfn().exceptions.ClientError as error:
+        if error.response["Error"]["Code"] not in _GONE:
+            raise
+
+
 def stop_round(name: str) -> None:
     arn = settings().approval_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
     try:

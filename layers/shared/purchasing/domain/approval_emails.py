@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from purchasing.domain import emails
 from purchasing.domain.approvals import NO_TIMEOUT_SECONDS
 from purchasing.domain.model import ApprovalRequest, PurchaseOrder, format_decimal
+
+
+def message(
+    org_id: str, po: PurchaseOrder, request: ApprovalRequest, approver: str, link: str
+) -> emails.EmailMessage:
+    """The approver's email as published: their own link, the PO's lines and total, the level."""
+    subject, text = compose(po, request, approver, link)
+    return emails.EmailMessage(
+        kind="approval-request",
+        org_id=org_id,
+        po_id=po.id,
+        to=approver,
+        subject=subject,
+        text=text,
+        po=emails.po_summary(po, po.lines, po.totals.subtotal, level=_level(request)),
+        level=request.level,
+        target=emails.Target(kind="approval", ref=request.id),
+    )
+
+
+def _level(request: ApprovalRequest) -> str:
+    return f"level {request.level} ({request.level_name})"
 
 
 def compose(po: PurchaseOrder, request: ApprovalRequest, approver: str, link: str) -> tuple[str, str]:
     total = f"{format_decimal(po.totals.subtotal)} {po.currency}"
     lines = len(po.lines)
-    level = f"level {request.level} ({request.level_name})" + (
-        ", escalated to you" if request.escalation else ""
-    )
+    level = _level(request) + (", escalated to you" if request.escalation else "")
     subject = f"Approval needed: {po.number} from {po.supplier.name}, {total}"
     requester = po.submitted_by or po.created_by
     until = _when(link_expiry(request))

@@ -186,6 +186,24 @@ class RoundStatus(StrEnum):
     SUPERSEDED = "SUPERSEDED"
 
 
+class Delivery(CamelModel):
+    """What became of one approver's email: `status` is the latest news (pending: not published
+    yet; published: on the topic, not yet accepted by SES; sent: accepted by SES; delivered: the
+    recipient's server took it; bounced, complained; failed: SES refused it, retried)."""
+
+    to: str
+    status: str
+    mail_id: str | None = None
+    sent_at: str | None = None
+    delivered_at: str | None = None
+    bounced_at: str | None = None
+    bounce_type: str | None = None
+    bounce_reason: str | None = None
+    complained_at: str | None = None
+    failed_at: str | None = None
+    failure: str | None = None
+
+
 class ApprovalRequest(CamelModel):
     """A level's request to its approvers in one round (an escalation is a request of its own)."""
 
@@ -201,6 +219,8 @@ class ApprovalRequest(CamelModel):
     decided_by: str | None = None
     decided_at: str | None = None
     comment: str | None = None
+    published_at: str | None = None
+    deliveries: list[Delivery] = []
 
 
 class ApprovalRound(CamelModel):
