@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import cognito, iam, moto_bounds, moto_fixes, template
+from local import cognito, iam, moto_bounds, moto_fixes, ses_local, template
 
 STACK = "purchase-orders-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -552,6 +552,8 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPool": create_user_pool,
     "AWS::Cognito::UserPoolClient": create_user_pool_client,  # after the pool
     "AWS::Cognito::UserPoolGroup": create_user_pool_group,
+    "AWS::SES::ConfigurationSet": ses_local.create_configuration_set,
+    "AWS::SES::ConfigurationSetEventDestination": ses_local.create_event_destination,  # after topics
     "AWS::Serverless::StateMachine": create_state_machine,
     "AWS::StepFunctions::StateMachine": create_state_machine,
 }

@@ -506,7 +506,8 @@ class Gateway:
             return _json(200, self.aws)
         if parts[0] == "lambda" and request.method == "POST":
             return self.lambda_invoke(request, parts[1:])
-        if parts[0] != "outbox" or self.outbox is None or len(parts) > 2:
+        box = self.outbox.topics if parts[0] == "events" and self.outbox is not None else self.outbox
+        if parts[0] not in ("outbox", "events") or box is None or len(parts) > 2:
             return problem(404, "Not found", f"no local page at {path}", "not-found")
         allowed = ["GET", "HEAD", "DELETE"] if len(parts) == 1 else ["GET", "HEAD"]
         if request.method not in allowed:
@@ -516,19 +517,25 @@ class Gateway:
             reply.headers.append(("Allow", ", ".join(allowed)))
             return reply
         wants_json = "application/json" in (request.header("Accept") or "").lower()
+        topics = parts[0] == "events"
         if request.method == "DELETE":
-            return _json(200, {"deleted": self.outbox.clear()})
+            return _json(200, {"deleted": box.clear()})
         if len(parts) == 1:
-            items = self.outbox.items()
+            items = box.items()
             if wants_json:
                 return _json(200, {"items": items})
-            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], outboxes.page(items).encode())
-        email = self.outbox.get(parts[1])
+            html = outboxes.page(items, "Local topic messages" if topics else "Local outbox", topics=topics)
+            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
+        email = box.get(parts[1])
         if email is None:
-            return problem(404, "Not found", f"no email {parts[1]} in the outbox", "not-found")
+            return problem(
+                404, "Not found", f"no message {parts[1]} in {path.rsplit('/', 1)[0]}", "not-found"
+            )
         if wants_json:
             return _json(200, email)
-        html = outboxes.page([email], title=f"Local outbox: {email.get('subject') or email['id']}")
+        html = outboxes.page(
+            [email], f"Local {parts[0]}: {email.get('subject') or email['id']}", topics=topics
+        )
         return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
 
     def lambda_invoke(self, request: Request, parts: list[str]) -> Reply:

@@ -1,16 +1,19 @@
-"""The local outbox: what the template's SNS topics would have emailed, as files and a page.
+"""The local outbox: the emails moto's SES received (what the mailer sent), and, on a page of their
+own, the messages the template's SNS topics carried (status events, the email messages, SES's
+delivery events). Both are JSON files under the state dir (`.local-cloud/`, or $LOCAL_CLOUD_DIR):
+`outbox/` for emails, `outbox-topics/` for topic messages.
 
-An SQS queue in moto is subscribed to every SNS topic of the template; a pump turns each
-message into one JSON file under `<state dir>/outbox/` (the state dir is `.local-cloud/`, or
-$LOCAL_CLOUD_DIR):
+An email: {"id" (SES message id), "at", "from", "to", "subject", "text", "html", "body" (the text
+part), "links" (the http(s) URLs of the text part), "configurationSet", "tags", "attributes"
+(orgId, poId, mailId from the tags)}. A topic message: {"id", "at", "topic", "to", "subject",
+"body", "links", "attributes"}, `to` being the `approver` / `supplierEmail` attribute, else the topic.
 
-    {"id", "at", "topic", "to", "subject", "body", "links", "attributes"}
-
-`to` is the message attribute `approver` (or `supplierEmail`) when there is one, else the topic's
-name; `links` are the http(s) URLs in the body. The local API serves it, without a token:
-    GET    /_local/outbox        newest first: a page, or {"items": [...]} with Accept: application/json
+The local API serves them, without a token:
+    GET    /_local/outbox        emails newest first: a page (each email's HTML beside its text), or
+                                 {"items": [...]} with Accept: application/json
     GET    /_local/outbox/{id}   one email (a page, or JSON likewise)
     DELETE /_local/outbox        empties it
+    GET|DELETE /_local/events[/{id}]   the same for the topics' messages
 The outbox starts empty with each local cloud: moto's state (and so what the links point at)
 does not outlive it either.
 """
@@ -23,11 +26,12 @@ import os
 import re
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local import cloud, stack, template
-from local.polling import Poller, log
+from local import cloud, ses_local, stack, template
+from local.polling import Group, Poller, log
 
 if TYPE_CHECKING:
     from local.pumps import PumpContext
@@ -48,7 +52,7 @@ def links(text: str) -> list[str]:
 
 
 def email_from_sns(envelope: dict[str, Any]) -> dict[str, Any]:
-    """An SNS notification (as an SQS subscriber receives it) as an outbox email."""
+    """An SNS notification (as an SQS subscriber receives it) as a topic message."""
     topic = str(envelope.get("TopicArn", "")).rsplit(":", 1)[-1]
     attributes = {
         str(key): str(value.get("Value", ""))
@@ -67,12 +71,36 @@ def email_from_sns(envelope: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class Outbox:
-    """One JSON file per email in a directory; file names sort oldest first."""
+def email_from_ses(sent: dict[str, Any]) -> dict[str, Any]:
+    """An email moto's SES accepted (`ses_local.as_email`) as the outbox keeps it."""
+    tags = sent.get("tags") or {}
+    names = {"org": "orgId", "po": "poId", "mail": "mailId"}
+    return {
+        **sent,
+        "body": sent.get("text", ""),
+        "links": links(str(sent.get("text", ""))),
+        "attributes": {names.get(key, key): value for key, value in tags.items()},
+    }
 
-    def __init__(self, directory: Path | None = None) -> None:
+
+class Outbox:
+    """One JSON file per email in a directory; file names sort oldest first. `topics` keeps the
+    topics' messages the same way, beside it."""
+
+    def __init__(self, directory: Path | None = None, *, topics: bool = True) -> None:
         self.directory = directory or default_directory()
         self._lock = threading.Lock()
+        self.topics = (
+            Outbox(self.directory.with_name(self.directory.name + "-topics"), topics=False)
+            if topics
+            else None
+        )
+
+    def reset(self) -> None:
+        """Empty it and its topic messages."""
+        self.clear()
+        if self.topics is not None:
+            self.topics.clear()
 
     def add(self, email: dict[str, Any]) -> Path:
         if not _ID.match(str(email["id"])):
@@ -139,10 +167,10 @@ def _email_html(email: dict[str, Any]) -> str:
     link_items = "".join(
         f'<li><a href="{html.escape(url)}">{html.escape(url)}</a></li>' for url in email.get("links") or []
     )
-    subject = email.get("subject") or "(no subject)"
+    subject = email.get("subject") or (email.get("attributes") or {}).get("eventType") or email.get("topic")
     return (
         f'<article id="{html.escape(email["id"])}">'
-        f'<h2><a href="/_local/outbox/{html.escape(email["id"])}">{html.escape(str(subject))}</a></h2>'
+        f'<h2><a href="/_local/events/{html.escape(email["id"])}">{html.escape(str(subject))}</a></h2>'
         f'<p class="meta">to <b>{html.escape(str(email.get("to")))}</b>'
         f" via {html.escape(str(email.get('topic')))} at {html.escape(str(email.get('at')))}</p>"
         f"<pre>{_linked(_pretty(str(email.get('body', ''))))}</pre>"
@@ -164,27 +192,75 @@ def _pretty(body: str) -> str:
         return body
 
 
-def page(emails: list[dict[str, Any]], title: str = "Local outbox") -> str:
-    articles = "".join(_email_html(email) for email in emails) or "<p>No emails yet.</p>"
+def _ses_email_html(email: dict[str, Any]) -> str:
+    """An email as its recipient sees it (the HTML part, sandboxed: no scripts, links open in a new
+    tab) beside its plain-text part."""
+    attributes = "".join(
+        f"<tr><th>{html.escape(key)}</th><td>{html.escape(str(value))}</td></tr>"
+        for key, value in sorted((email.get("attributes") or {}).items())
+    )
+    rendered = str(email.get("html") or "")
+    frame = (
+        f'<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" title="HTML part" '
+        f'srcdoc="{html.escape(_base_target(rendered))}"></iframe>'
+        if rendered
+        else "<p>(no HTML part)</p>"
+    )
+    return (
+        f'<article id="{html.escape(email["id"])}">'
+        f'<h2><a href="/_local/outbox/{_esc(email["id"])}">{_esc(email.get("subject"))}</a></h2>'
+        f'<p class="meta">to <b>{_esc(email.get("to"))}</b> from {_esc(email.get("from"))}'
+        f" at {_esc(email.get('at'))}</p>"
+        f'<div class="parts"><div><h3>HTML</h3>{frame}</div>'
+        f"<div><h3>Text</h3><pre>{_linked(str(email.get('text', '')))}</pre></div></div>"
+        + (f"<details><summary>tags</summary><table>{attributes}</table></details>" if attributes else "")
+        + "</article>"
+    )
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _base_target(document: str) -> str:
+    """Links of the HTML part open outside the frame."""
+    return document.replace("<head>", '<head><base target="_blank">', 1) if "<head>" in document else document
+
+
+def page(emails: list[dict[str, Any]], title: str = "Local outbox", *, topics: bool = False) -> str:
+    """The emails (or, with `topics`, the topics' messages) as a page."""
+    render = _email_html if topics else _ses_email_html
+    articles = "".join(render(email) for email in emails) or (
+        "<p>No messages yet.</p>" if topics else "<p>No emails yet.</p>"
+    )
+    where = "/_local/events" if topics else "/_local/outbox"
+    what = (
+        "What the SNS topics carried (status events, email messages, SES events)"
+        if topics
+        else "What the mailer sent through SES (moto), each email's HTML beside its text"
+    )
+    other = '<a href="/_local/outbox">emails</a>' if topics else '<a href="/_local/events">topic messages</a>'
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>{html.escape(title)}</title>
   <style>
-    body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }}
+    body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; }}
     article {{ border: 1px solid #ccc; border-radius: 6px; margin: 1rem 0; padding: 0.5rem 1rem; }}
     h2 {{ font-size: 1.1rem; margin: 0.5rem 0; }}
     .meta {{ color: #555; margin: 0; }}
     pre {{ background: #f6f6f6; padding: 0.5rem; white-space: pre-wrap; word-break: break-word; }}
+    .parts {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }}
+    iframe {{ width: 100%; height: 32rem; border: 1px solid #ddd; }}
     th {{ text-align: left; padding-right: 1rem; }}
   </style>
 </head>
 <body>
   <h1>{html.escape(title)}</h1>
-  <p>What the SNS topics sent, newest first ({len(emails)}). <a href="/_local/outbox">Refresh</a>
-  &middot; JSON: <code>curl -H 'Accept: application/json' .../_local/outbox</code>
-  &middot; empty it: <code>curl -X DELETE .../_local/outbox</code></p>
+  <p>{what}, newest first ({len(emails)}). <a href="{where}">Refresh</a> &middot; see also {other}
+  &middot; JSON: <code>curl -H 'Accept: application/json' ...{where}</code>
+  &middot; empty it: <code>curl -X DELETE ...{where}</code></p>
   {articles}
 </body>
 </html>
@@ -195,7 +271,7 @@ def page(emails: list[dict[str, Any]], title: str = "Local outbox") -> str:
 
 
 class OutboxPump(Poller):
-    """Moves the topics' messages from the outbox queue into the outbox."""
+    """Moves the topics' messages from the outbox queue into the topic messages."""
 
     def __init__(self, outbox: Outbox, sqs: Any, queue_url: str, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__("outbox", poll_seconds)
@@ -211,8 +287,8 @@ class OutboxPump(Poller):
             try:
                 email = email_from_sns(json.loads(message["Body"]))
                 self.outbox.add(email)
-                what = email["subject"] or email["attributes"].get("eventType") or "email"
-                log(f"outbox: {what} to {email['to']}")
+                what = email["subject"] or email["attributes"].get("eventType") or "message"
+                log(f"topic: {what} on {email['topic']}")
             except (ValueError, KeyError, TypeError) as error:
                 log(f"warning: outbox: message {message.get('MessageId')} is not an SNS message: {error!r}")
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -230,15 +306,50 @@ def subscribe(clients: Any, topic_arns: list[str]) -> str:
     return url
 
 
-def factory(context: PumpContext) -> OutboxPump | None:
+class SesOutboxPump(Poller):
+    """Files each email moto's SES accepted into the outbox (in order, each once), and publishes the
+    events SES would (delivered to the outbox, or the mailbox simulator's bounce or complaint) to
+    the configuration set's event destination (with an `sns` client)."""
+
+    def __init__(self, outbox: Outbox, sns: Any = None, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__("ses outbox", poll_seconds)
+        self.outbox = outbox
+        self.sns = sns
+        self.seen = 0
+
+    def poll_once(self) -> bool:
+        accepted = ses_local.sent_messages()
+        if len(accepted) < self.seen:
+            self.seen = 0  # moto was reset
+        fresh = accepted[self.seen :]
+        for message in fresh:
+            if self.outbox.get(message.id) is not None:
+                continue  # filed before a restart that restored moto's state
+            sent = ses_local.as_email(message, _now())
+            email = email_from_ses(sent)
+            self.outbox.add(email)
+            log(f"outbox: {email['subject']} to {email['to']}")
+            if self.sns is not None:
+                ses_local.publish_events(self.sns, sent, _now())
+        self.seen += len(fresh)
+        return bool(fresh)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def factory(context: PumpContext) -> Group | None:
+    """The emails moto's SES received into the outbox; every topic's messages beside it."""
     if context.outbox is None:
         return None
+    pumps: list[Poller] = [SesOutboxPump(context.outbox, context.moto.client("sns"))]
     topics = [
         context.resources.created[logical_id].ref
         for logical_id in template.resources("AWS::SNS::Topic")
         if logical_id in context.resources.created
     ]
-    if not topics:
-        return None
-    url = subscribe(context.moto, topics)
-    return OutboxPump(context.outbox, context.moto.client("sqs"), url)
+    if topics and context.outbox.topics is not None:
+        url = subscribe(context.moto, topics)
+        pumps.append(OutboxPump(context.outbox.topics, context.moto.client("sqs"), url))
+    return Group(pumps)

@@ -75,7 +75,7 @@ class LocalCloud:
             invoker = gateway.Invoker(specs, runtime.Runtimes(specs, credentials))
             self.outbox = outboxes.Outbox()
             if not restored:
-                self.outbox.clear()  # what it held points at a moto state that is gone
+                self.outbox.reset()  # what it held points at a moto state that is gone
             api = gateway.Gateway(
                 invoker,
                 gateway.Router.from_template(),
@@ -147,7 +147,8 @@ class LocalCloud:
             [
                 f"Local cloud ready: {self.url}  (API docs {self.url}/docs, OpenAPI {self.url}/openapi.json)",
                 f"  embedded AWS (moto): {self.moto.endpoint}   resources:{created or ' none'}",
-                f"  emails the topics sent: {self.url}/_local/outbox  (files in {outbox})",
+                f"  emails SES received: {self.url}/_local/outbox  (files in {outbox})",
+                f"  messages the topics carried: {self.url}/_local/events",
                 f"  user pool (moto's Cognito): {self.resources.refs.get('UserPool')}",
                 "  get a token:  TOKEN=$(make -s token ORG=acme EMAIL=buyer@acme.example ROLE=buyer)",
                 "                (or .venv/bin/python -m local.token --org acme --email ... --role buyer)",

@@ -1,5 +1,5 @@
 """The status engine on the local cloud: the table's stream pumped to the consumer, its status
-changes on the PO events topic, and those in the local outbox. Statuses the consumer
+changes on the PO events topic, and those on the local topic messages page. Statuses the consumer
 materializes arrive asynchronously, so each is awaited with a deadline."""
 
 from __future__ import annotations
@@ -72,20 +72,22 @@ def test_a_po_from_draft_to_received_with_the_listing_following(buyer: Client) -
     assert all(event["actor"] == "system" for event in events if event["type"] == "status-changed")
 
 
-def outbox(local_cloud: LocalCloud) -> list[dict[str, Any]]:
-    reply = Client(local_cloud.url, None)("GET", "/_local/outbox", headers={"Accept": "application/json"})
+def topic_messages(local_cloud: LocalCloud) -> list[dict[str, Any]]:
+    reply = Client(local_cloud.url, None)("GET", "/_local/events", headers={"Accept": "application/json"})
     assert (reply.status, reply.content_type) == (200, "application/json"), reply.text
     return list(reply.json["items"])
 
 
-def test_status_changes_land_in_the_outbox(local_cloud: LocalCloud, buyer: Client) -> None:
+def test_status_changes_land_on_the_topic_messages_page_not_in_the_outbox(
+    local_cloud: LocalCloud, buyer: Client
+) -> None:
     po_id = buyer("POST", "/pos", po_body(lines=1)).json["id"]
     assert buyer("POST", f"/pos/{po_id}/submit").status == 202
 
     def announced() -> list[dict[str, Any]]:
-        return [email for email in outbox(local_cloud) if email["attributes"].get("poId") == po_id]
+        return [email for email in topic_messages(local_cloud) if email["attributes"].get("poId") == po_id]
 
-    (email,) = eventually(announced, f"the status change of {po_id} in the outbox")
+    (email,) = eventually(announced, f"the status change of {po_id} on the topic messages page")
     assert email["topic"].endswith("PoEventsTopic")
     assert email["to"] == email["topic"]  # no approver attribute: the topic is the recipient
     assert email["attributes"]["eventType"] == "po.status-changed"
@@ -94,13 +96,15 @@ def test_status_changes_land_in_the_outbox(local_cloud: LocalCloud, buyer: Clien
     assert email["links"] == []
 
     anonymous = Client(local_cloud.url, None)
-    one = anonymous("GET", f"/_local/outbox/{email['id']}", headers={"Accept": "application/json"})
+    one = anonymous("GET", f"/_local/events/{email['id']}", headers={"Accept": "application/json"})
     assert (one.status, one.json) == (200, email)
-    page = anonymous("GET", "/_local/outbox")
+    page = anonymous("GET", "/_local/events")
     assert page.status == 200 and page.content_type == "text/html"
-    assert email["id"] in page.text
-    assert anonymous("GET", "/_local/outbox/no-such-email").status == 404
+    assert email["id"] in page.text and "(no subject)" not in page.text
+    assert anonymous("GET", "/_local/events/no-such-message").status == 404
+    emails = anonymous("GET", "/_local/outbox", headers={"Accept": "application/json"}).json["items"]
+    assert email["id"] not in {item["id"] for item in emails}  # a status event is no email
 
-    emptied = anonymous("DELETE", "/_local/outbox")
+    emptied = anonymous("DELETE", "/_local/events")
     assert emptied.status == 200 and emptied.json["deleted"] >= 1
-    assert email["id"] not in {item["id"] for item in outbox(local_cloud)}
+    assert email["id"] not in {item["id"] for item in topic_messages(local_cloud)}

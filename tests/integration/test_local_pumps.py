@@ -811,17 +811,24 @@ def test_the_outbox_keeps_one_file_per_email_newest_first(tmp_path: Path) -> Non
     assert box.items() == []
 
 
-def test_the_outbox_page_links_urls_and_escapes_everything_else() -> None:
+def test_the_topic_messages_page_links_urls_and_escapes_everything_else() -> None:
     email = outbox.email_from_sns(
         envelope(Message="<script>alert(1)</script> go https://a.example/x?a=1&b=2")
     )
 
-    html = outbox.page([email])
+    html = outbox.page([email], topics=True)
 
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert '<a href="https://a.example/x?a=1&amp;b=2">' in html
     assert "ann@acme.example" in html and "Approve PO-000001" in html
-    assert "No emails yet." in outbox.page([])
+    assert "No messages yet." in outbox.page([], topics=True)
+    status_event = outbox.email_from_sns(
+        envelope(
+            Subject=None, MessageAttributes={"eventType": {"Type": "String", "Value": "po.status-changed"}}
+        )
+    )
+    assert "(no subject)" not in outbox.page([status_event], topics=True)
+    assert '<h2><a href="/_local/events/' in outbox.page([status_event], topics=True)
 
 
 def test_the_outbox_pump_subscribes_to_every_topic_and_files_what_they_send(
@@ -867,7 +874,22 @@ def local_request(method: str, target: str, **headers: str) -> gateway.Request:
 @pytest.fixture
 def api_with_outbox(tmp_path: Path) -> tuple[gateway.Gateway, outbox.Outbox]:
     box = outbox.Outbox(tmp_path / "outbox")
-    box.add(outbox.email_from_sns(envelope()))
+    box.add(
+        outbox.email_from_ses(
+            {
+                "id": "0100-ses-1",
+                "at": "2026-01-02T03:04:05.678Z",
+                "from": "purchasing@purchase-orders.example",
+                "to": "ann@acme.example",
+                "subject": "Approve PO-000001",
+                "text": envelope()["Message"],
+                "html": "<html><head></head><body><a href='https://local.example/approvals/abc?t=1'>Open</a></body></html>",
+                "tags": {"org": "acme", "po": "p1", "mail": "m1"},
+            }
+        )
+    )
+    assert box.topics is not None
+    box.topics.add(outbox.email_from_sns(envelope(MessageId="topic-1")))
     api = gateway.Gateway(gateway.Invoker({}), gateway.Router.from_template(), no_tokens, outbox=box)
     return api, box
 
@@ -889,7 +911,12 @@ def test_the_outbox_is_served_without_a_token_as_a_page_or_json(
     assert (listed.status, json.loads(listed.body)) == (200, {"items": [email]})
     assert (one.status, json.loads(one.body)) == (200, email)
     assert one_page.status == 200 and b"Approve PO-000001" in one_page.body
+    assert b"<iframe sandbox=" in page.body and b"&lt;base target=" in page.body  # the HTML part, framed
+    assert email["attributes"] == {"orgId": "acme", "poId": "p1", "mailId": "m1"}
     assert missing.status == 404
+    topics = api.handle(local_request("GET", "/_local/events", Accept="application/json"))
+    assert [item["id"] for item in json.loads(topics.body)["items"]] == ["topic-1"]
+    assert api.handle(local_request("GET", "/_local/events/topic-1")).status == 200
 
 
 def test_delete_empties_the_outbox_and_other_methods_and_paths_are_refused(
