@@ -30,6 +30,7 @@ def claims(org: str, role: str = "buyer") -> dict[str, str]:
         "email": f"{role}@{org}.test",
         "custom:org_id": org,
         "cognito:groups": role,
+        "token_use": "id",
     }
 
 

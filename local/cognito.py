@@ -24,6 +24,8 @@ from typing import Any
 import jwt
 
 from local import template
+from purchasing.api.auth import principal_from_claims
+from purchasing.domain.errors import Unauthenticated
 
 ID_TOKEN_USE = "id"
 
@@ -77,8 +79,9 @@ class Verifier:
                 audience=self.client_ids,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"]},
             )
-        except jwt.PyJWTError as error:
-            raise InvalidToken(str(error)) from error
+            principal_from_claims(claims)  # the claims the handlers insist on, as strictly as they do
+        except (jwt.PyJWTError, Unauthenticated, ValueError, OverflowError, TypeError) as error:
+            raise InvalidToken(str(error)) from error  # exp of 1e300 or inf: a 401, never a 500
         if claims.get("token_use") != ID_TOKEN_USE:
             raise InvalidToken(f"token_use is {claims.get('token_use')!r}, not an ID token")
         return dict(claims)

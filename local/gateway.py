@@ -253,6 +253,7 @@ class Gateway:
         self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
         self._openapi = openapi
         self._openapi_json: bytes | None = None
+        self._openapi_lock = threading.Lock()
         self._responses = _gateway_responses()
         self._cors_settings = _cors_settings()
         self.allowed_origins = self._cors_settings.get("AllowOrigin", "")
@@ -482,11 +483,18 @@ class Gateway:
 
     # -- pages the local cloud adds: the OpenAPI document and Swagger UI, both public
 
-    def local_page(self, path: str, query: str) -> Reply | None:
-        if path == "/openapi.json" and self._openapi is not None:
+    def openapi_json(self) -> bytes:
+        """The document, built once: Powertools' schema building is not safe to run twice at once
+        (concurrent first requests failed with a KeyError), so the first builds, the others wait."""
+        assert self._openapi is not None
+        with self._openapi_lock:
             if self._openapi_json is None:
                 self._openapi_json = json.dumps(self._openapi(), indent=2).encode()
-            return Reply(200, [("Content-Type", "application/json")], self._openapi_json)
+            return self._openapi_json
+
+    def local_page(self, path: str, query: str) -> Reply | None:
+        if path == "/openapi.json" and self._openapi is not None:
+            return Reply(200, [("Content-Type", "application/json")], self.openapi_json())
         if path in ("/docs", "/docs/"):
             return Reply(200, [("Content-Type", "text/html; charset=utf-8")], _DOCS_HTML.encode())
         if path in DOCS_ASSETS:

@@ -47,7 +47,7 @@ moto_fixes.apply()
 def claims(
     org: str = "acme", email: str = "buyer@acme.example.com", role: str = "buyer", sub: str = "user-1"
 ) -> dict[str, str]:
-    return {"sub": sub, "email": email, "custom:org_id": org, "cognito:groups": role}
+    return {"sub": sub, "email": email, "custom:org_id": org, "cognito:groups": role, "token_use": "id"}
 
 
 @dataclass

@@ -19,13 +19,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from purchasing import approval_service
 from purchasing.api import pages
-from purchasing.api.http import Api
+from purchasing.api.http import FORM, JSON, Api, control_character_field
 from purchasing.api.problems import problem_responses
 from purchasing.domain.approval_links import LinkExpired, LinkForged
 from purchasing.domain.approvals import LinkDead, NotYours
 from purchasing.observability import logger, metrics, tracer
 
-app = Api()
+app = Api(media_types=(FORM, JSON))
 Token = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{1,128}$", description="the signed link")
 ]
@@ -35,13 +35,17 @@ PAGES: dict[int, OpenAPIResponse] = {
     200: {"description": "The review page (GET) or the decision made (POST)", "content": HTML},
     403: {"description": "Forged link, or not this approver's to decide", "content": HTML},
     410: {"description": "Expired, already decided or superseded", "content": HTML},
-    422: {"description": "No decision given", "content": HTML},
+    400: {"description": "A field sent twice", "content": HTML},
+    422: {"description": "No decision given, or a comment too long", "content": HTML},
 }
+
+
+COMMENT_LIMIT = 2000
 
 
 class Decision(BaseModel):
     decision: Literal["approve", "reject"]
-    comment: str = Field(default="", max_length=2000)
+    comment: str = Field(default="", max_length=COMMENT_LIMIT)
 
 
 @app.get("/approvals/<token>", responses=PAGES, tags=["Approvals"])
@@ -52,12 +56,29 @@ def review(token: Token) -> Response[str]:
 
 @app.post("/approvals/<token>", responses=PAGES, tags=["Approvals"])
 def decide(token: Token) -> Response[str]:
+    fields = _form(app.current_event.body or "")
+    repeated = sorted(key for key, values in fields.items() if len(values) != 1)
+    if repeated:
+        return _html(400, pages.problem("One answer each", f"Send {', '.join(repeated)} once, not twice."))
+    if control_character_field(fields) is not None:
+        return _html(422, pages.problem("Unreadable comment", "Remove the control characters and try again."))
     try:
-        decision = Decision.model_validate(_form(app.current_event.body or ""))
-    except ValidationError:
-        return _html(422, pages.problem("No decision", "Choose Approve or Reject."))
+        decision = Decision.model_validate({key: values[0] for key, values in fields.items()})
+    except ValidationError as error:
+        return _html(422, pages.problem(*_why(error)))
     done = approval_service.decide(token, decision.decision == "approve", decision.comment.strip())
     return _html(200, pages.decided(done.po, done.request))
+
+
+def _why(error: ValidationError) -> tuple[str, str]:
+    """The page's title and message for the first thing wrong with the decision."""
+    fields = {str(detail["loc"][0]) for detail in error.errors() if detail["loc"]}
+    if "decision" in fields:
+        return "No decision", "Choose Approve or Reject."
+    return (
+        "Comment too long",
+        f"A comment can be at most {COMMENT_LIMIT} characters; shorten it and decide again.",
+    )
 
 
 @app.exception_handler(LinkForged)
@@ -86,15 +107,13 @@ def _dead(error: LinkDead) -> Response[str]:
     return _html(410, pages.problem(titles.get(error.reason, "No longer valid"), error.detail))
 
 
-def _form(body: str) -> dict[str, str]:
-    """A form post from the page, or JSON from a script."""
-    if app.current_event.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return {}  # no decision in it: the page says so
-        return data if isinstance(data, dict) else {}
-    return {key: values[-1] for key, values in parse_qs(body).items()}
+def _form(body: str) -> dict[str, list[Any]]:
+    """A form post from the page, or JSON from a script (the resolver checked the media type and
+    that the JSON is safe to parse): each field with every value it was sent with."""
+    if app.current_event.headers.get("content-type", "").startswith(JSON):
+        data = json.loads(body)
+        return {str(key): [value] for key, value in data.items()} if isinstance(data, dict) else {}
+    return parse_qs(body, keep_blank_values=True)
 
 
 def _html(status: int, body: str) -> Response[str]:

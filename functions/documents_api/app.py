@@ -11,8 +11,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing import po_document_service
-from purchasing.api.http import WRITERS, Api, PoId, caller, ok
+from purchasing.api.http import WRITERS, Api, IdempotencyKey, PoId, caller, ok
 from purchasing.api.upload_schemas import UploadDocumentRequest
+from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
+from purchasing.data.idempotency import create_once
 from purchasing.document_service import DownloadLink, Upload
 from purchasing.observability import logger, metrics, tracer
 
@@ -27,8 +29,15 @@ DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the doc
     tags=["Documents"],
     summary="A presigned POST to upload a PO document",
 )
-def request_upload(poId: PoId, body: UploadDocumentRequest) -> Response[Upload]:
-    upload = po_document_service.request_upload(caller(app, *WRITERS), poId, body)
+def request_upload(
+    poId: PoId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
+) -> Response[Upload]:
+    principal = caller(app, *WRITERS)
+    create = lambda: po_document_service.request_upload(principal, poId, body)  # noqa: E731
+    request = {"poId": poId, "body": body.model_dump(mode="json")}
+    upload = create_once(
+        principal.org_id, idempotency_key, "POST /pos/{poId}/documents", request, create, Upload
+    )
     return Response(status_code=201, body=upload, content_type="application/json")
 
 
@@ -46,4 +55,5 @@ def get_document(poId: PoId, documentId: DocumentId) -> DownloadLink:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
     return app.resolve(event, context)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from purchasing import order_service
-from purchasing.api.http import WRITERS, Api, IfMatch, _url, caller, ok, version_from
+from purchasing.api.auth import Principal
+from purchasing.api.http import WRITERS, Api, IdempotencyKey, IfMatch, _url, caller, ok, version_from
 from purchasing.api.order_schemas import (
     BlanketPoList,
     CreateBlanketPoRequest,
@@ -23,6 +26,8 @@ from purchasing.api.order_schemas import (
 )
 from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.config import settings
+from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
+from purchasing.data.idempotency import M, create_once
 from purchasing.document_service import DownloadLink, Upload
 from purchasing.domain.blanket_pos import BlanketPo
 from purchasing.domain.orders import Invoice, Order, OrderStatus
@@ -39,8 +44,9 @@ CHANGES = (404, 409, 412)
 
 
 @app.post("/orders", responses=ok(201, Order, 409), tags=["Orders"], summary="Create an order (a QUOTE)")
-def create_order(body: CreateOrderRequest) -> Response[Order]:
-    order = order_service.create(caller(app, *WRITERS), body)
+def create_order(body: CreateOrderRequest, idempotency_key: IdempotencyKey = None) -> Response[Order]:
+    principal = caller(app, *WRITERS)
+    order = _once(principal, idempotency_key, body, lambda: order_service.create(principal, body), Order)
     return _order(201, order, location=f"/orders/{order.id}")
 
 
@@ -69,9 +75,13 @@ def set_po(orderId: OrderId, body: SetPoRequest, if_match: IfMatch = None) -> Re
 
 
 @app.post("/orders/<orderId>/documents", responses=ok(201, Upload, 404), tags=["Orders"])
-def request_order_upload(orderId: OrderId, body: UploadDocumentRequest) -> Response[Upload]:
+def request_order_upload(
+    orderId: OrderId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
+) -> Response[Upload]:
     """A presigned POST for an order document; it is PENDING until checked."""
-    return _created(order_service.request_upload(caller(app, *WRITERS), orderId, body))
+    principal = caller(app, *WRITERS)
+    upload = lambda: order_service.request_upload(principal, orderId, body)  # noqa: E731
+    return _created(_once(principal, idempotency_key, body, upload, Upload))
 
 
 @app.get(
@@ -84,12 +94,18 @@ def get_order_document(orderId: OrderId, documentId: DocumentId) -> DownloadLink
 
 @app.post("/orders/<orderId>/partner-links", responses=ok(201, PartnerLink, 404, 409), tags=["Partners"])
 def create_partner_link(
-    orderId: OrderId, body: Annotated[CreatePartnerLinkRequest | None, Body()] = None
+    orderId: OrderId,
+    body: Annotated[CreatePartnerLinkRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[PartnerLink]:
     """A signed link to the page where the customer uploads its PO for this order."""
-    days = (body or CreatePartnerLinkRequest()).expires_in_days
-    token, expires_at = order_service.create_partner_link(caller(app, *WRITERS), orderId, days)
-    return _created(PartnerLink(url=_public_url(f"/partner/{token}"), token=token, expires_at=expires_at))
+    principal, request = caller(app, *WRITERS), body or CreatePartnerLinkRequest()
+
+    def create() -> PartnerLink:
+        token, expires_at = order_service.create_partner_link(principal, orderId, request.expires_in_days)
+        return PartnerLink(url=_public_url(f"/partner/{token}"), token=token, expires_at=expires_at)
+
+    return _created(_once(principal, idempotency_key, request, create, PartnerLink))
 
 
 @app.get("/orders/<orderId>/invoice", responses=ok(200, Invoice, 404, 409), tags=["Orders"])
@@ -99,8 +115,12 @@ def get_invoice(orderId: OrderId) -> Invoice:
 
 
 @app.post("/blanket-pos", responses=ok(201, BlanketPo), tags=["Blanket POs"], summary="Create a blanket PO")
-def create_blanket_po(body: CreateBlanketPoRequest) -> Response[BlanketPo]:
-    blanket = order_service.create_blanket(caller(app, *WRITERS), body)
+def create_blanket_po(
+    body: CreateBlanketPoRequest, idempotency_key: IdempotencyKey = None
+) -> Response[BlanketPo]:
+    principal = caller(app, *WRITERS)
+    create = lambda: order_service.create_blanket(principal, body)  # noqa: E731
+    blanket = _once(principal, idempotency_key, body, create, BlanketPo)
     return _created(blanket, location=f"/blanket-pos/{blanket.id}")
 
 
@@ -117,9 +137,21 @@ def get_blanket_po(blanketPoId: BlanketPoId) -> BlanketPo:
 
 
 @app.post("/blanket-pos/<blanketPoId>/documents", responses=ok(201, Upload, 404), tags=["Blanket POs"])
-def request_blanket_po_upload(blanketPoId: BlanketPoId, body: UploadDocumentRequest) -> Response[Upload]:
+def request_blanket_po_upload(
+    blanketPoId: BlanketPoId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
+) -> Response[Upload]:
     """A presigned POST for the blanket PO's document; it becomes the blanket's once checked."""
-    return _created(order_service.request_blanket_upload(caller(app, *WRITERS), blanketPoId, body))
+    principal = caller(app, *WRITERS)
+    upload = lambda: order_service.request_blanket_upload(principal, blanketPoId, body)  # noqa: E731
+    return _created(_once(principal, idempotency_key, body, upload, Upload))
+
+
+def _once(
+    principal: Principal, key: str | None, body: BaseModel, create: Callable[[], M], model: type[M]
+) -> M:
+    """The route's create, once per Idempotency-Key (the path and body must match on a retry)."""
+    request = {"path": app.current_event.path, "body": body.model_dump(mode="json")}
+    return create_once(principal.org_id, key, f"POST {app.current_event.resource}", request, create, model)
 
 
 def _order(status: int, order: Order, *, location: str | None = None) -> Response[Order]:
@@ -146,4 +178,5 @@ def _public_url(path: str) -> str:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
     return app.resolve(event, context)

@@ -5,12 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing import po_service
-from purchasing.api.http import WRITERS, Api, IfMatch, LineId, PoId, caller, ok, po_response, version_from
+from purchasing.api.http import (
+    WRITERS,
+    Api,
+    IdempotencyKey,
+    IfMatch,
+    LineId,
+    PoId,
+    caller,
+    ok,
+    po_response,
+    version_from,
+)
 from purchasing.api.schemas import (
     CreateLineRequest,
     CreatePoRequest,
@@ -23,8 +34,6 @@ from purchasing.domain.model import Line, PurchaseOrder, Status
 from purchasing.observability import logger, metrics, tracer
 
 app = Api()
-
-IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128)]
 
 
 @app.post("/pos", responses=ok(201, PurchaseOrder, 409), tags=["POs"], summary="Create a PO")

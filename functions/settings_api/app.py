@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing import approval_service
 from purchasing.api.auth import ADMIN
-from purchasing.api.http import Api, caller, ok
+from purchasing.api.http import Api, IfMatch, caller, ok, version_from
 from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates
 from purchasing.observability import logger, metrics, tracer
 
@@ -15,15 +16,20 @@ app = Api()
 
 
 @app.get("/settings/approval-policy", responses=ok(200, ApprovalPolicy), tags=["Settings"])
-def get_policy() -> ApprovalPolicy:
+def get_policy() -> Response[ApprovalPolicy]:
     """The org's approval policy (no levels: submitted lines are approved at once)."""
-    return approval_service.get_policy(caller(app, ADMIN))
+    return _policy(approval_service.get_policy(caller(app, ADMIN)))
 
 
-@app.put("/settings/approval-policy", responses=ok(200, ApprovalPolicy, 409), tags=["Settings"])
-def put_policy(body: ApprovalPolicy) -> ApprovalPolicy:
+@app.put("/settings/approval-policy", responses=ok(200, ApprovalPolicy, 409, 412), tags=["Settings"])
+def put_policy(body: ApprovalPolicy, if_match: IfMatch = None) -> Response[ApprovalPolicy]:
     """Replace the policy. Rounds already running keep the route they started with."""
-    return approval_service.put_policy(caller(app, ADMIN), body)
+    return _policy(approval_service.put_policy(caller(app, ADMIN), body, version_from(if_match)))
+
+
+def _policy(policy: ApprovalPolicy) -> Response[ApprovalPolicy]:
+    headers = {"ETag": f'"{policy.version}"'}
+    return Response(status_code=200, body=policy, headers=headers, content_type="application/json")
 
 
 @app.get("/settings/exchange-rates", responses=ok(200, ExchangeRates), tags=["Settings"])

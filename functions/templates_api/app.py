@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing import template_service
-from purchasing.api.http import WRITERS, Api, caller, ok, po_response
+from purchasing.api.http import WRITERS, Api, IdempotencyKey, caller, ok, po_response
 from purchasing.api.template_schemas import (
     HEX32,
     CreatePoFromTemplateRequest,
@@ -18,19 +18,26 @@ from purchasing.api.template_schemas import (
     TemplateList,
 )
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
+from purchasing.data.idempotency import create_once
 from purchasing.domain.model import PurchaseOrder
 from purchasing.domain.templates import PurchaseTemplate
 from purchasing.observability import logger, metrics, tracer
 
 app = Api()
 TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]
-IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=128)]
 
 
 @app.post("/templates", responses=ok(201, PurchaseTemplate, 404), tags=["Templates"])
-def create_template(body: CreateTemplateRequest) -> Response[PurchaseTemplate]:
+def create_template(
+    body: CreateTemplateRequest, idempotency_key: IdempotencyKey = None
+) -> Response[PurchaseTemplate]:
     """From scratch, or from an existing PO (`fromPoId`): its supplier, currency and lines."""
-    template = template_service.create(caller(app, *WRITERS), body)
+    principal = caller(app, *WRITERS)
+    create = lambda: template_service.create(principal, body)  # noqa: E731
+    request = {"body": body.model_dump(mode="json")}
+    template = create_once(
+        principal.org_id, idempotency_key, "POST /templates", request, create, PurchaseTemplate
+    )
     headers = {"Location": f"/templates/{template.id}"}
     return Response(status_code=201, body=template, headers=headers, content_type="application/json")
 

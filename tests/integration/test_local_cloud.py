@@ -351,6 +351,27 @@ def test_a_token_signed_with_a_shared_secret_is_401() -> None:
     unauthorized("Bearer " + jwt.encode(payload, "a-shared-secret-of-at-least-32-bytes!!", algorithm="HS256"))
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 1e300},
+        {"custom:org_id": None},
+        {"custom:org_id": 5},
+        {"custom:org_id": ["acme"]},
+        {"custom:org_id": "acme\n"},
+        {"email": ""},
+        {"token_use": "access"},
+    ],
+    ids=repr,
+)
+def test_a_signed_token_with_loose_claims_is_401_as_the_handlers_would_say(claims: dict[str, Any]) -> None:
+    unauthorized("Bearer " + id_token(**claims))
+
+
+def test_an_infinite_expiry_is_401_not_a_crash() -> None:
+    unauthorized("Bearer " + id_token(exp=float("inf")))
+
+
 def test_an_unsigned_token_is_401() -> None:
     payload = jwt.decode(bearer()[7:], options={"verify_signature": False})
     unauthorized("Bearer " + jwt.encode(payload, "", algorithm="none"))
@@ -1135,6 +1156,32 @@ def test_the_gateway_serves_50_concurrent_connections_without_a_reset(isolated_p
         server.server_close()
 
     assert statuses == [200] * 150
+
+
+def test_concurrent_first_requests_for_the_openapi_document_build_it_once(isolated_process: Path) -> None:
+    built: list[int] = []
+
+    def document() -> dict[str, Any]:
+        built.append(1)
+        time.sleep(0.2)  # long enough for every request to arrive while the first builds
+        return openapi.document()
+
+    api = gateway.Gateway(Recorder(), gateway.Router.from_template(), VERIFIER.authorize, openapi=document)
+    start = threading.Barrier(20)
+    replies: list[gateway.Reply] = []
+
+    def fetch() -> None:
+        start.wait()
+        replies.append(api.handle(request("GET", "/openapi.json")))
+
+    clients = [threading.Thread(target=fetch) for _ in range(20)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=120)
+
+    assert [reply.status for reply in replies] == [200] * 20
+    assert len({reply.body for reply in replies}) == 1 and len(built) == 1
 
 
 def test_python_m_local_stops_cleanly_on_sigterm(isolated_process: Path) -> None:

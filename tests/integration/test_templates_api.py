@@ -317,7 +317,7 @@ def test_a_failed_create_leaves_no_lines_behind(aws: None, monkeypatch: pytest.M
         name="Big",
         supplier=None,
         currency="EUR",
-        lines=[{"description": f"L{n}", "quantity": 1, "unitCost": 1} for n in range(250)],
+        lines=[{"description": f"L{n}", "quantity": "1", "unitCost": "1"} for n in range(250)],
         custom_attributes={},
         created_by="buyer@acme.example.com",
         now="2026-01-01T00:00:00.000Z",

@@ -48,6 +48,7 @@ def test_receipts_add_up_and_over_receiving_is_refused(api: Api, approved_po: di
     assert (first.status, first.body["receivedQuantity"], first.body["status"]) == (201, "4", "ORDERED")
     over = api("POST", f"{path}/lines/00001/receipts", {"quantity": "7"})
     assert (over.status, over.body["detail"]) == (409, "line 00001 has only 6 left to receive")
+    assert over.body["type"] == "/problems/over-receipt"  # says what happened, not "not editable"
     assert api("POST", f"{path}/lines/00001/receipts", {"quantity": "0"}).status == 422
     rest = api("POST", f"{path}/lines/00001/receipts", {"quantity": "6"})
     assert (rest.body["receivedQuantity"], rest.body["status"]) == ("10", "RECEIVED")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from purchasing.domain import lifecycle
-from purchasing.domain.errors import PoNotEditable
+from purchasing.domain.errors import OverReceipt, PoNotEditable
 from purchasing.domain.model import PurchaseOrder, PurchaseType, Status, Supplier
 from purchasing.domain.purchase_orders import new_purchase_order
 
@@ -88,7 +88,7 @@ def test_partial_receipts_add_up_and_the_po_stays_ordered_until_all_is_in() -> N
 
 def test_over_receiving_and_receiving_what_is_not_ordered_are_refused() -> None:
     ordered = lifecycle.place_order(approved(), T)
-    with pytest.raises(PoNotEditable, match="only 4 left"):
+    with pytest.raises(OverReceipt, match="only 4 left"):
         lifecycle.receive(ordered, "00001", Decimal(5), T)
     with pytest.raises(PoNotEditable, match="only an ORDERED line"):
         lifecycle.receive(approved(), "00001", Decimal(1), T)

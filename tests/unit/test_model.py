@@ -43,8 +43,8 @@ def line(no: int, quantity: str, unit_cost: str, status: Status = Status.DRAFT) 
     )
 
 
-@pytest.mark.parametrize("value", ["12.50", "0", "3", "999999999999.9999", 7])
-def test_decimal_strings_and_integers_are_accepted_exactly(value: object) -> None:
+@pytest.mark.parametrize("value", ["12.50", "0", "3", "999999999999.9999"])
+def test_decimal_strings_are_accepted_exactly(value: object) -> None:
     parsed = CreateLineRequest.model_validate({"description": "x", "quantity": "1", "unitCost": value})
     assert parsed.unit_cost == Decimal(str(value))
 
@@ -88,3 +88,48 @@ def test_subtotal_is_exact_and_never_goes_through_float(pairs: list[tuple[Decima
     expected = sum((round_money(q * c, "USD") for q, c in pairs), Decimal(0))
     assert result.totals.subtotal == expected
     assert all(isinstance(item.amount, Decimal) for item in result.lines)
+
+
+# --- one shape per value (issue 10) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [5, 0.35, "1\n", " 1", "1 ", "+1", "1e3", True])
+def test_money_and_quantities_are_decimal_strings_only(value: object) -> None:
+    with pytest.raises(ValidationError) as raised:
+        CreateLineRequest.model_validate({"description": "Bolt", "quantity": value, "unitCost": "1.00"})
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        assert "not a JSON number" in str(raised.value)
+
+
+@pytest.mark.parametrize("currency", ["XXX", "XTS", "XAU", "ABC", "HRK"])
+def test_a_currency_is_an_active_iso_4217_code(currency: str) -> None:
+    from purchasing.api.schemas import CreatePoRequest
+
+    body = {"supplier": {"name": "S", "email": "s@example.com"}, "currency": currency, "lines": []}
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        CreatePoRequest.model_validate(body)
+
+
+@pytest.mark.parametrize("eta", ["1900-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_an_eta_is_within_a_sensible_window(eta: str) -> None:
+    with pytest.raises(ValidationError, match="between 2000-01-01 and 2100-12-31"):
+        CreateLineRequest.model_validate(
+            {"description": "Bolt", "quantity": "1", "unitCost": "1", "eta": eta}
+        )
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026-01-02T03:04:05.314443+00:00", "2026-01-02T03:04:05.314Z"),
+        ("2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000Z"),
+        ("2026-01-02T05:04:05.5+02:00", "2026-01-02T03:04:05.500Z"),
+        ("2026-01-02T03:04:05", "2026-01-02T03:04:05.000Z"),
+    ],
+)
+def test_every_timestamp_has_one_shape(text: str, expected: str) -> None:
+    from purchasing.domain.model import utc_now, utc_timestamp
+
+    assert utc_timestamp(text) == expected
+    now = utc_now()
+    assert utc_timestamp(now) == now and now.endswith("Z") and len(now) == len("2026-01-02T03:04:05.678Z")

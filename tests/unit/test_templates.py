@@ -27,7 +27,7 @@ def make(lines: list[dict[str, Any]]) -> templates.PurchaseTemplate:
 @pytest.mark.parametrize("count", [0, templates.MAX_TEMPLATE_LINES + 1])
 def test_a_template_holds_one_to_a_thousand_lines(count: int) -> None:
     with pytest.raises(InvalidRequest) as raised:
-        make([{"description": "x", "quantity": 1, "unitCost": 1}] * count)
+        make([{"description": "x", "quantity": "1", "unitCost": "1"}] * count)
     assert raised.value.field == "lines"
 
 

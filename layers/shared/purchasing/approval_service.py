@@ -18,6 +18,7 @@ from purchasing.domain.approval_route import (
     resubmission,
     route,
 )
+from purchasing.domain.errors import VersionMismatch
 from purchasing.domain.model import ApprovalRequest, ApprovalStatus, PurchaseOrder, utc_now
 from purchasing.po_service import get
 
@@ -30,8 +31,13 @@ def get_policy(principal: Principal) -> ApprovalPolicy:
     return settings_repository.get_policy(principal.org_id) or ApprovalPolicy()
 
 
-def put_policy(principal: Principal, policy: ApprovalPolicy) -> ApprovalPolicy:
+def put_policy(principal: Principal, policy: ApprovalPolicy, expected: int | None = None) -> ApprovalPolicy:
+    """Replace the policy; `expected` (If-Match) or a `version` in the body must be the current one."""
     current = get_policy(principal)
+    if "version" in policy.model_fields_set and expected is None:
+        expected = policy.version
+    if expected is not None and expected != current.version:
+        raise VersionMismatch(f"the approval policy is at version {current.version}, not {expected}")
     stored = policy.model_copy(
         update={"version": current.version + 1, "updated_at": utc_now(), "updated_by": principal.email}
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictInt, StringConstraints
@@ -11,7 +10,7 @@ from purchasing.api.base_schemas import Patch
 from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.domain import partner_links
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer
-from purchasing.domain.model import CamelModel, Currency, LongText, Money, PoNumber
+from purchasing.domain.model import CamelModel, Currency, Day, LongText, Money, PoNumber
 from purchasing.domain.orders import OrderStatus, OrderSummary, PoMode
 
 ResourceId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -52,7 +51,7 @@ class CreateBlanketPoRequest(CamelModel):
     customer: Customer
     currency: Currency
     cap: Money | None = Field(default=None, description="what all orders together may draw; none: no cap")
-    end_date: date | None = Field(default=None, description="the last day (UTC) an order may draw on it")
+    end_date: Day | None = Field(default=None, description="the last day (UTC) an order may draw on it")
 
 
 class CreatePartnerLinkRequest(CamelModel):

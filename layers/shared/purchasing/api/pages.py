@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from base64 import b64encode
+from hashlib import sha256
 from html import escape
 
 from purchasing.domain.model import ApprovalRequest, PurchaseOrder, format_decimal
@@ -13,6 +15,25 @@ _STYLE = (
     "td.n,th.n{text-align:right}textarea{width:100%;min-height:5rem}"
     "button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}.muted{color:#666}"
 )
+
+_STYLE_HASH = b64encode(sha256(_STYLE.encode()).digest()).decode()
+HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src 'sha256-{_STYLE_HASH}'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    ),
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+"""What every HTML page (and every redirect from a signed link) is sent with: only its own style,
+posts only to itself, never framed, never cached, the link's token never sent on as a referrer."""
 
 
 def page(title: str, body: str) -> str:

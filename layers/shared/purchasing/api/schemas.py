@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
 from pydantic import Field, model_validator
@@ -13,6 +12,7 @@ from purchasing.domain.model import (
     Clauses,
     Currency,
     CustomAttributes,
+    Day,
     HistoryEvent,
     LongText,
     Money,
@@ -34,7 +34,7 @@ class LineFields(CamelModel):
     description: LongText
     quantity: Quantity = Field(description="greater than zero")
     unit_cost: Money
-    eta: date | None = None
+    eta: Day | None = None
     paid: bool = False
     quality_clauses: Clauses = []
     term_requirements: Clauses = []
@@ -73,7 +73,7 @@ class UpdateLineRequest(Patch):
     description: LongText | None = None
     quantity: Quantity | None = None
     unit_cost: Money | None = None
-    eta: date | None = None
+    eta: Day | None = None
     paid: bool | None = None
     quality_clauses: Clauses | None = None
     term_requirements: Clauses | None = None

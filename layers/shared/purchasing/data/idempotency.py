@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from pydantic import BaseModel
 
 from purchasing.config import settings
 
@@ -50,3 +52,27 @@ def once(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
         return wrapped()(data=data)
 
     return call
+
+
+M = TypeVar("M", bound=BaseModel)
+_creating: ContextVar[Callable[[], dict[str, Any]]] = ContextVar("_creating")
+
+
+@once
+def _create_once(*, data: dict[str, Any]) -> dict[str, Any]:
+    return _creating.get()()
+
+
+def create_once(
+    org: str, key: str | None, operation: str, request: Any, create: Callable[[], M], model: type[M]
+) -> M:
+    """`create()` once per org, operation and Idempotency-Key: a retry with the key (and the same
+    request) gets the first result back, another request with it a 422; no key, no guard."""
+    if key is None:
+        return create()
+    token = _creating.set(lambda: create().model_dump(mode="json", by_alias=True))
+    try:
+        result = _create_once(data={"org": org, "key": f"{operation} {key}", "body": request})
+    finally:
+        _creating.reset(token)
+    return model.model_validate(result)

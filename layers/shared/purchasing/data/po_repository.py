@@ -67,6 +67,7 @@ from purchasing.domain.model import (
     Supplier,
     Totals,
     line_id,
+    utc_timestamp,
 )
 from purchasing.domain.purchase_orders import recompute
 
@@ -578,7 +579,7 @@ def _request_to_domain(item: ApprovalItem) -> ApprovalRequest:
         approvers=sorted(item.approvers or []),
         status=ApprovalStatus(item.status),
         escalation=bool(item.escalation),
-        requested_at=item.requested_at,
+        requested_at=_timestamp(item.requested_at),
         timeout_seconds=int(item.timeout_seconds) if item.timeout_seconds is not None else None,
         decided_by=item.decided_by,
         decided_at=item.decided_at,
@@ -602,7 +603,7 @@ def _round_to_domain(item: RoundItem) -> ApprovalRound:
         policy_version=int(item.policy_version),
         route=item.route or {},
         requested_by=item.requested_by,
-        requested_at=item.requested_at,
+        requested_at=utc_timestamp(item.requested_at),
         decided_at=item.decided_at,
         started=bool(item.started),
         applied=bool(item.applied),
@@ -715,3 +716,8 @@ def _decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[st
     ):
         raise InvalidCursor("cursor does not belong to this listing", field="cursor")
     return key
+
+
+def _timestamp(value: str | None) -> str | None:
+    """The state machine writes `requestedAt` as Step Functions renders its clock: one shape out."""
+    return utc_timestamp(value) if value else value

@@ -40,6 +40,10 @@ class UserExists(DomainError):
     status, title, type = 409, "User exists", "user-exists"
 
 
+class OverReceipt(DomainError):
+    status, title, type = 409, "More than ordered", "over-receipt"
+
+
 class DuplicatePoNumber(DomainError):
     status, title, type = 409, "Duplicate PO number", "duplicate-po-number"
 

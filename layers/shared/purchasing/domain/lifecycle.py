@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from purchasing.domain.errors import PoNotEditable
+from purchasing.domain.errors import OverReceipt, PoNotEditable
 from purchasing.domain.model import Line, PurchaseOrder, PurchaseType, Status
 from purchasing.domain.purchase_orders import find_line, next_version
 
@@ -66,7 +66,7 @@ def receive(po: PurchaseOrder, line_ref: str, quantity: Decimal, now: str) -> Pu
     received = line.received_quantity + quantity
     if received > line.quantity:
         outstanding = line.quantity - line.received_quantity
-        raise PoNotEditable(f"line {line.id} has only {outstanding} left to receive", field="quantity")
+        raise OverReceipt(f"line {line.id} has only {outstanding} left to receive", field="quantity")
     status = Status.RECEIVED if received == line.quantity else Status.ORDERED
     return _replace(po, line.model_copy(update={"received_quantity": received, "status": status}), now)
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -51,11 +52,13 @@ DECIMAL_PATTERN = _DECIMAL.pattern
 
 
 def _parse_decimal(value: Any) -> Decimal:
+    """A decimal string, whole (no sign, space or newline around it); a JSON number never: it
+    would pass through a float in many clients. Decimals the code itself holds pass as they are."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not _DECIMAL.match(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f'must be a decimal string such as "{value}", not a JSON number')
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
         raise ValueError('must be a decimal string such as "12.50" (up to 12 digits and 4 decimals)')
     try:
         return Decimal(value)
@@ -112,7 +115,42 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Clause = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# ISO 4217's active codes (list one, 2024), without the funds, precious metals, test and "no
+# currency" codes (XAU, XTS, XXX, ...): a PO is priced in money a supplier can be paid in.
+ISO_4217 = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+    BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
+    GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN
+    NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK
+    SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS
+    VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()
+)
+
+
+def _currency(value: str) -> str:
+    if value not in ISO_4217:
+        raise ValueError(f"{value} is not an active ISO 4217 currency code (such as USD, EUR, JPY)")
+    return value
+
+
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    AfterValidator(_currency),
+    WithJsonSchema({"type": "string", "enum": sorted(ISO_4217), "examples": ["USD"]}),
+]
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _sensible_date(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must be a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sensible_date)]
+"""A calendar date a client sends (an ETA, an end date): ISO 8601, within a sensible window."""
 PoNumber = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 ]
@@ -128,7 +166,15 @@ Clauses = Annotated[list[Clause], Field(max_length=50)]
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_timestamp(datetime.now(UTC))
+
+
+def utc_timestamp(value: datetime | str) -> str:
+    """The one shape of a timestamp: ISO 8601, UTC, milliseconds, Z ("2026-01-02T03:04:05.678Z"),
+    from a datetime or any ISO 8601 text (Step Functions' `EnteredTime`, with or without a Z)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class CamelModel(BaseModel):
