@@ -15,6 +15,14 @@ ORDER = {"customer": {"name": "Initech"}, "amount": "100.00", "currency": "USD"}
 BLANKET = {"poNumber": "BLK-1", "customer": {"name": "Initech"}, "currency": "USD"}
 
 
+@pytest.fixture(autouse=True)
+def customer_pos_enabled(aws: None) -> None:
+    """acme has customer POs switched on (as `make org` does): orders and blanket POs work."""
+    from purchasing import users_service
+
+    users_service.register_org("acme", "acme inc.", customer_pos=True)
+
+
 def processing_order(api: Api) -> str:
     order = api("POST", "/orders", ORDER).body
     assert api("PATCH", f"/orders/{order['id']}", {"status": "PROCESSING"}).status == 200
