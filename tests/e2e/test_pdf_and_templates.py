@@ -106,7 +106,7 @@ def test_a_line_canceled_on_an_ordered_po_sends_its_supplier_one_change_notice(
         return [
             item
             for item in items
-            if item["attributes"].get("poId") == po["id"] and "supplierEmail" in item["attributes"]
+            if item["attributes"].get("poId") == po["id"] and item["to"] == po["supplier"]["email"]
         ]
 
     placed = eventually(lambda: emails() or None, "the supplier's first email")[0]
