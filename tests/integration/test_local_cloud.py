@@ -691,7 +691,7 @@ def test_every_resource_type_with_a_creator_is_made_with_real_refs_and_attribute
         assert created.ref in topic_arns
         assert created.ref.endswith(":" + created.attributes["TopicName"])
         attributes = sns.get_topic_attributes(TopicArn=created.ref)["Attributes"]
-        assert attributes.get("KmsMasterKeyId") == props.get("KmsMasterKeyId")
+        assert attributes.get("KmsMasterKeyId") == template.resolve(props.get("KmsMasterKeyId"), names)
     environment = template.functions(names)["StatusStreamFunction"].environment
     assert environment["EVENTS_TOPIC_ARN"] == resources.created["PoEventsTopic"].ref
     # queues: Ref is the URL, GetAtt Arn and QueueName are the queue's
