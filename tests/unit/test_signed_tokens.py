@@ -54,8 +54,19 @@ def test_any_altered_token_is_refused(tail: str) -> None:
         verify("partner", altered, SECRET, now=1000)
 
 
-@pytest.mark.parametrize("junk", ["!", "$", " ", "*"])
+@pytest.mark.parametrize("junk", ["!", "$", " ", "*", "=", "\n"])
 def test_characters_outside_base64url_are_not_skipped(junk: str) -> None:
     payload, signature = sign("partner", {"org": "acme"}, 2000, SECRET).split(".")
     with pytest.raises(LinkForged):
         verify("partner", f"{payload}.{signature}{junk}", SECRET, now=1000)
+
+
+def test_a_signature_spelled_another_way_is_refused() -> None:
+    """32 bytes take 43 base64url characters whose last one has two unused bits: another last
+    character with the same used bits decodes to the same MAC, and must still be refused."""
+    payload, signature = sign("partner", {"org": "acme"}, 2000, SECRET).split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    twin = alphabet[last ^ 1]
+    with pytest.raises(LinkForged):
+        verify("partner", f"{payload}.{signature[:-1]}{twin}", SECRET, now=1000)

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 
@@ -36,12 +37,16 @@ def sign(purpose: str, claims: dict[str, Any], expires_at: int, secret: bytes) -
 
 def verify(purpose: str, token: str, secret: bytes, now: int) -> dict[str, Any]:
     """The claims (without purpose and exp) of a genuine, unexpired token made for `purpose`."""
+    if not re.fullmatch(TOKEN_PATTERN, token):
+        raise LinkForged("malformed token")
     payload, _, signature = token.partition(".")
     try:
         given = decode(signature)
     except (binascii.Error, ValueError) as error:
         raise LinkForged("malformed signature") from error
-    if not payload or not hmac.compare_digest(given, _mac(purpose, payload, secret)):
+    if encode(given) != signature:  # one spelling per token: no padding, no stray low bits
+        raise LinkForged("malformed signature")
+    if not hmac.compare_digest(given, _mac(purpose, payload, secret)):
         raise LinkForged("bad signature")
     try:
         body = json.loads(decode(payload))
