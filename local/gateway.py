@@ -533,7 +533,7 @@ class Gateway:
             if wants_json:
                 return _json(200, {"items": items})
             html = outboxes.page(items, "Local topic messages" if topics else "Local outbox", topics=topics)
-            return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
+            return Reply(200, list(outboxes.HEADERS), html.encode())
         email = box.get(parts[1])
         if email is None:
             return problem(
@@ -544,7 +544,7 @@ class Gateway:
         html = outboxes.page(
             [email], f"Local {parts[0]}: {email.get('subject') or email['id']}", topics=topics
         )
-        return Reply(200, [("Content-Type", "text/html; charset=utf-8")], html.encode())
+        return Reply(200, list(outboxes.HEADERS), html.encode())
 
     def lambda_invoke(self, request: Request, parts: list[str]) -> Reply:
         """Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`, synchronous) under

@@ -227,6 +227,41 @@ def _base_target(document: str) -> str:
     return document.replace("<head>", '<head><base target="_blank">', 1) if "<head>" in document else document
 
 
+_STYLE = (
+    "body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; }"
+    "article { border: 1px solid #ccc; border-radius: 6px; margin: 1rem 0; padding: 0.5rem 1rem; }"
+    "h2 { font-size: 1.1rem; margin: 0.5rem 0; }"
+    ".meta { color: #555; margin: 0; }"
+    "pre { background: #f6f6f6; padding: 0.5rem; white-space: pre-wrap; word-break: break-word; }"
+    ".parts { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }"
+    "iframe { width: 100%; height: 32rem; border: 1px solid #ddd; }"
+    "th { text-align: left; padding-right: 1rem; }"
+)
+HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    (
+        "Content-Security-Policy",
+        "; ".join(
+            [
+                "default-src 'none'",
+                # inline styles: the page's own, and the email's (the srcdoc frame inherits this policy)
+                "style-src 'unsafe-inline'",
+                "img-src data:",
+                "frame-src 'self'",  # the email's HTML part, a sandboxed srcdoc frame (no scripts)
+                "form-action 'none'",
+                "base-uri 'none'",
+                "frame-ancestors 'none'",
+            ]
+        ),
+    ),
+    ("Referrer-Policy", "no-referrer"),  # the emails' signed links are never sent on as a referrer
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+]
+"""What the outbox pages are sent with: no scripts, never framed, never cached, no referrer."""
+
+
 def page(emails: list[dict[str, Any]], title: str = "Local outbox", *, topics: bool = False) -> str:
     """The emails (or, with `topics`, the topics' messages) as a page."""
     render = _email_html if topics else _ses_email_html
@@ -245,16 +280,7 @@ def page(emails: list[dict[str, Any]], title: str = "Local outbox", *, topics: b
 <head>
   <meta charset="utf-8">
   <title>{html.escape(title)}</title>
-  <style>
-    body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; }}
-    article {{ border: 1px solid #ccc; border-radius: 6px; margin: 1rem 0; padding: 0.5rem 1rem; }}
-    h2 {{ font-size: 1.1rem; margin: 0.5rem 0; }}
-    .meta {{ color: #555; margin: 0; }}
-    pre {{ background: #f6f6f6; padding: 0.5rem; white-space: pre-wrap; word-break: break-word; }}
-    .parts {{ display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }}
-    iframe {{ width: 100%; height: 32rem; border: 1px solid #ddd; }}
-    th {{ text-align: left; padding-right: 1rem; }}
-  </style>
+  <style>{_STYLE}</style>
 </head>
 <body>
   <h1>{html.escape(title)}</h1>

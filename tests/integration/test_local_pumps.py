@@ -919,6 +919,35 @@ def test_the_outbox_is_served_without_a_token_as_a_page_or_json(
     assert api.handle(local_request("GET", "/_local/events/topic-1")).status == 200
 
 
+def test_the_outbox_pages_are_never_framed_cached_or_referred_yet_show_the_email_frame(
+    api_with_outbox: tuple[gateway.Gateway, outbox.Outbox],
+) -> None:
+    api, box = api_with_outbox
+    (email,) = box.items()
+
+    for path in (
+        "/_local/outbox",
+        f"/_local/outbox/{email['id']}",
+        "/_local/events",
+        "/_local/events/topic-1",
+    ):
+        reply = api.handle(local_request("GET", path))
+        policy = {
+            part.split()[0]: part.split()[1:]
+            for part in (reply.header("Content-Security-Policy") or "").split("; ")
+        }
+
+        assert reply.status == 200, path
+        assert policy["default-src"] == ["'none'"], path
+        assert policy["frame-ancestors"] == ["'none'"], path
+        assert policy["frame-src"] == ["'self'"], path  # the sandboxed srcdoc frame of the HTML part
+        assert "script-src" not in policy, path  # so no scripts, in the page or in the framed email
+        assert policy["style-src"] == ["'unsafe-inline'"], path  # the email's style attributes render
+        assert reply.header("Referrer-Policy") == "no-referrer", path
+        assert reply.header("Cache-Control") == "no-store", path
+        assert reply.header("X-Frame-Options") == "DENY", path
+
+
 def test_delete_empties_the_outbox_and_other_methods_and_paths_are_refused(
     api_with_outbox: tuple[gateway.Gateway, outbox.Outbox],
 ) -> None:
