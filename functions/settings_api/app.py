@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,35 +15,36 @@ from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates
 from purchasing.observability import logger, metrics, tracer
 
 app = Api()
+Settings = TypeVar("Settings", ApprovalPolicy, ExchangeRates)
 
 
 @app.get("/settings/approval-policy", responses=ok(200, ApprovalPolicy), tags=["Settings"])
 def get_policy() -> Response[ApprovalPolicy]:
     """The org's approval policy (no levels: submitted lines are approved at once)."""
-    return _policy(approval_service.get_policy(caller(app, ADMIN)))
+    return _versioned(approval_service.get_policy(caller(app, ADMIN)))
 
 
 @app.put("/settings/approval-policy", responses=ok(200, ApprovalPolicy, 409, 412), tags=["Settings"])
 def put_policy(body: ApprovalPolicy, if_match: IfMatch = None) -> Response[ApprovalPolicy]:
     """Replace the policy. Rounds already running keep the route they started with."""
-    return _policy(approval_service.put_policy(caller(app, ADMIN), body, version_from(if_match)))
+    return _versioned(approval_service.put_policy(caller(app, ADMIN), body, version_from(if_match)))
 
 
-def _policy(policy: ApprovalPolicy) -> Response[ApprovalPolicy]:
-    headers = {"ETag": f'"{policy.version}"'}
-    return Response(status_code=200, body=policy, headers=headers, content_type="application/json")
+def _versioned(settings: Settings) -> Response[Settings]:
+    headers = {"ETag": f'"{settings.version}"'}
+    return Response(status_code=200, body=settings, headers=headers, content_type="application/json")
 
 
 @app.get("/settings/exchange-rates", responses=ok(200, ExchangeRates), tags=["Settings"])
-def get_rates() -> ExchangeRates:
+def get_rates() -> Response[ExchangeRates]:
     """What one unit of each currency is worth in the base currency (the policy's currency)."""
-    return approval_service.get_rates(caller(app, ADMIN))
+    return _versioned(approval_service.get_rates(caller(app, ADMIN)))
 
 
-@app.put("/settings/exchange-rates", responses=ok(200, ExchangeRates, 409), tags=["Settings"])
-def put_rates(body: ExchangeRates) -> ExchangeRates:
+@app.put("/settings/exchange-rates", responses=ok(200, ExchangeRates, 409, 412), tags=["Settings"])
+def put_rates(body: ExchangeRates, if_match: IfMatch = None) -> Response[ExchangeRates]:
     """Replace the rates. A PO in a currency without a rate goes through every amount-gated level."""
-    return approval_service.put_rates(caller(app, ADMIN), body)
+    return _versioned(approval_service.put_rates(caller(app, ADMIN), body, version_from(if_match)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -101,3 +101,21 @@ def test_a_stale_if_match_or_version_on_the_policy_is_a_412(api: Api) -> None:
     assert (stale.status, stale.body["type"]) == (412, "/problems/version-mismatch")
     assert stale_body.status == 412
     assert (fresh.status, fresh.body["version"]) == (200, 2)
+
+
+def test_a_stale_if_match_or_version_on_the_exchange_rates_is_a_412(api: Api) -> None:
+    api.caller = claims(role="admin", email="admin@acme.example.com")
+    rates = {"baseCurrency": "USD", "rates": {"EUR": "1.08"}}
+    first = api("PUT", "/settings/exchange-rates", rates)
+    current = api("GET", "/settings/exchange-rates")
+    stale = api("PUT", "/settings/exchange-rates", rates, headers={"If-Match": '"0"'})
+    stale_body = api("PUT", "/settings/exchange-rates", rates | {"version": 0})
+    fresh = api("PUT", "/settings/exchange-rates", rates, headers={"If-Match": current.headers["ETag"]})
+    fresh_body = api("PUT", "/settings/exchange-rates", rates | {"version": 2})
+
+    assert (first.status, first.body["version"], current.headers["ETag"]) == (200, 1, '"1"')
+    assert (stale.status, stale.body["type"]) == (412, "/problems/version-mismatch")
+    assert stale_body.status == 412
+    assert (fresh.status, fresh.body["version"], fresh.headers["ETag"]) == (200, 2, '"2"')
+    assert (fresh_body.status, fresh_body.body["version"]) == (200, 3)
+    assert api("GET", "/settings/exchange-rates").body["version"] == 3

@@ -34,10 +34,7 @@ def get_policy(principal: Principal) -> ApprovalPolicy:
 def put_policy(principal: Principal, policy: ApprovalPolicy, expected: int | None = None) -> ApprovalPolicy:
     """Replace the policy; `expected` (If-Match) or a `version` in the body must be the current one."""
     current = get_policy(principal)
-    if "version" in policy.model_fields_set and expected is None:
-        expected = policy.version
-    if expected is not None and expected != current.version:
-        raise VersionMismatch(f"the approval policy is at version {current.version}, not {expected}")
+    _check_version("the approval policy", current.version, policy, expected)
     stored = policy.model_copy(
         update={"version": current.version + 1, "updated_at": utc_now(), "updated_by": principal.email}
     )
@@ -51,17 +48,31 @@ def get_rates(principal: Principal) -> ExchangeRates:
     return stored or ExchangeRates(base_currency=get_policy(principal).currency)
 
 
-def put_rates(principal: Principal, rates: ExchangeRates) -> ExchangeRates:
+def put_rates(principal: Principal, rates: ExchangeRates, expected: int | None = None) -> ExchangeRates:
+    """Replace the rates; `expected` (If-Match) or a `version` in the body must be the current one."""
     current = settings_repository.get_rates(principal.org_id)
+    version = current.version if current else 0
+    _check_version("the exchange rates", version, rates, expected)
     stored = rates.model_copy(
         update={
-            "version": (current.version if current else 0) + 1,
+            "version": version + 1,
             "updated_at": utc_now(),
             "updated_by": principal.email,
         }
     )
     settings_repository.put_rates(principal.org_id, stored)
     return stored
+
+
+def _check_version(
+    what: str, current: int, replacement: ApprovalPolicy | ExchangeRates, expected: int | None
+) -> None:
+    """A settings write names the version it replaces by If-Match or by a `version` in its body
+    (If-Match wins); naming neither replaces whatever is there."""
+    if "version" in replacement.model_fields_set and expected is None:
+        expected = replacement.version
+    if expected is not None and expected != current:
+        raise VersionMismatch(f"{what} is at version {current}, not {expected}")
 
 
 def route_of(principal: Principal, po_id: str) -> RouteView:
