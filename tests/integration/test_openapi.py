@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local import openapi, template
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache
@@ -78,3 +82,23 @@ def test_two_functions_documenting_the_same_operation_is_an_error() -> None:
 
     with pytest.raises(ValueError, match="served by two functions"):
         openapi.document({"PoApiFunction": spec, "PoApiTwin": twin})
+
+
+def test_the_committed_document_is_the_generated_one() -> None:
+    committed = json.loads(openapi.COMMITTED.read_text(encoding="utf-8"))
+
+    difference = openapi.difference(committed, document())
+
+    assert difference is None, difference
+
+
+def test_the_committed_document_is_what_the_command_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(openapi, "COMMITTED", tmp_path / "openapi.json")
+
+    assert openapi.main(["--write"]) == 0
+    assert (tmp_path / "openapi.json").read_text(encoding="utf-8") == openapi.render(document())
+    assert (tmp_path / "openapi.json").read_text(encoding="utf-8") == (ROOT / "openapi.json").read_text(
+        encoding="utf-8"
+    )
