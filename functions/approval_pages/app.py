@@ -48,13 +48,33 @@ class Decision(BaseModel):
     comment: str = Field(default="", max_length=COMMENT_LIMIT)
 
 
-@app.get("/approvals/<token>", responses=PAGES, tags=["Approvals"])
+@app.get(
+    "/approvals/<token>",
+    responses=PAGES,
+    tags=["Approvals"],
+    summary="Show an approval request to its approver",
+    description=(
+        "Who: anyone holding the signed link (no token; the link is the credential). Changes: "
+        "nothing. An HTML page with the PO, its lines and Approve / Reject buttons. Statuses: a "
+        "used, expired or superseded link answers a page that says so (410)."
+    ),
+)
 def review(token: Token) -> Response[str]:
     opened = approval_service.open_link(token)
     return _html(200, pages.review(opened.po, opened.request, opened.approver, action=f"./{token}"))
 
 
-@app.post("/approvals/<token>", responses=PAGES, tags=["Approvals"])
+@app.post(
+    "/approvals/<token>",
+    responses=PAGES,
+    tags=["Approvals"],
+    summary="Approve or reject a purchase order",
+    description=(
+        "Who: anyone holding the signed link (no token; the link is the credential). Changes: "
+        "records the decision (form or JSON `decision`, optional `comment`) once; the round moves "
+        "on. Statuses: only while the link's round is open (410 otherwise)."
+    ),
+)
 def decide(token: Token) -> Response[str]:
     fields = _form(app.current_event.body or "")
     repeated = sorted(key for key, values in fields.items() if len(values) != 1)

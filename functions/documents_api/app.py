@@ -27,7 +27,12 @@ DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the doc
     "/pos/<poId>/documents",
     responses=ok(201, Upload, 404),
     tags=["Documents"],
-    summary="A presigned POST to upload a PO document",
+    summary="Start uploading a document to a purchase order",
+    description=(
+        "Who: a buyer or an admin. Changes: records a PENDING document and returns a presigned "
+        "POST; the document is accepted once the file arrives. Statuses: a 409 says when the PO "
+        "takes no documents."
+    ),
 )
 def request_upload(
     poId: PoId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
@@ -45,7 +50,11 @@ def request_upload(
     "/pos/<poId>/documents/<documentId>",
     responses=ok(200, DownloadLink, 404, 409),
     tags=["Documents"],
-    summary="A short-lived download link for an accepted document",
+    summary="Get a download link for a purchase order's document",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: any "
+        "PO; the document must be accepted (409 while pending)."
+    ),
 )
 def get_document(poId: PoId, documentId: DocumentId) -> DownloadLink:
     return po_document_service.download_link(caller(app), poId, documentId)

@@ -43,14 +43,32 @@ Cursor = Annotated[str | None, Query(min_length=1, max_length=2048)]
 CHANGES = (404, 409, 412)
 
 
-@app.post("/orders", responses=ok(201, Order, 409), tags=["Orders"], summary="Create an order (a QUOTE)")
+@app.post(
+    "/orders",
+    responses=ok(201, Order, 409),
+    tags=["Orders"],
+    summary="Create a customer order",
+    description=(
+        "Who: a buyer or an admin. Changes: creates an order in QUOTE. `Idempotency-Key` makes a "
+        "retry return the first order. Needs customer POs switched on for the org."
+    ),
+)
 def create_order(body: CreateOrderRequest, idempotency_key: IdempotencyKey = None) -> Response[Order]:
     principal = caller(app, *WRITERS)
     order = _once(principal, idempotency_key, body, lambda: order_service.create(principal, body), Order)
     return _order(201, order, location=f"/orders/{order.id}")
 
 
-@app.get("/orders", responses=ok(200, OrderList), tags=["Orders"], summary="List orders, newest first")
+@app.get(
+    "/orders",
+    responses=ok(200, OrderList),
+    tags=["Orders"],
+    summary="List customer orders, newest first",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: all, "
+        "or the one in `status`; page with `limit` and `cursor`."
+    ),
+)
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> OrderList:
@@ -58,23 +76,57 @@ def list_orders(
     return OrderList(items=items, next_cursor=next_cursor)
 
 
-@app.get("/orders/<orderId>", responses=ok(200, Order, 404), tags=["Orders"], summary="An order")
+@app.get(
+    "/orders/<orderId>",
+    responses=ok(200, Order, 404),
+    tags=["Orders"],
+    summary="Read a customer order",
+    description=("Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: any."),
+)
 def get_order(orderId: OrderId) -> Response[Order]:
     return _order(200, order_service.get(caller(app), orderId))
 
 
-@app.patch("/orders/<orderId>", responses=ok(200, Order, *CHANGES), tags=["Orders"], summary="Edit, move on")
+@app.patch(
+    "/orders/<orderId>",
+    responses=ok(200, Order, *CHANGES),
+    tags=["Orders"],
+    summary="Edit a customer order or move its status",
+    description=(
+        "Who: a buyer or an admin. Changes: the fields sent and/or `status`. Statuses: fields "
+        "only while QUOTE; QUOTE to PROCESSING or CANCELED, PROCESSING to COMPLETED or CANCELED, "
+        "COMPLETED to INVOICED (409 otherwise)."
+    ),
+)
 def update_order(orderId: OrderId, body: UpdateOrderRequest, if_match: IfMatch = None) -> Response[Order]:
     return _order(200, order_service.update(caller(app, *WRITERS), orderId, body, version_from(if_match)))
 
 
-@app.put("/orders/<orderId>/po", responses=ok(200, Order, *CHANGES), tags=["Orders"], summary="Customer PO")
+@app.put(
+    "/orders/<orderId>/po",
+    responses=ok(200, Order, *CHANGES),
+    tags=["Orders"],
+    summary="Attach the customer's PO to an order",
+    description=(
+        "Who: a buyer or an admin. Changes: the order's customer PO (number only, an uploaded "
+        "document or a blanket PO). Statuses: PROCESSING or COMPLETED (409 otherwise)."
+    ),
+)
 def set_po(orderId: OrderId, body: SetPoRequest, if_match: IfMatch = None) -> Response[Order]:
     """Attach the customer's PO (number only, full upload or blanket PO) once PROCESSING."""
     return _order(200, order_service.set_po(caller(app, *WRITERS), orderId, body, version_from(if_match)))
 
 
-@app.post("/orders/<orderId>/documents", responses=ok(201, Upload, 404), tags=["Orders"])
+@app.post(
+    "/orders/<orderId>/documents",
+    responses=ok(201, Upload, 404),
+    tags=["Orders"],
+    summary="Start uploading a document to an order",
+    description=(
+        "Who: a buyer or an admin. Changes: records a PENDING document and returns a presigned "
+        "POST. Statuses: a 409 says when the order takes no documents."
+    ),
+)
 def request_order_upload(
     orderId: OrderId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[Upload]:
@@ -85,14 +137,31 @@ def request_order_upload(
 
 
 @app.get(
-    "/orders/<orderId>/documents/<documentId>", responses=ok(200, DownloadLink, 404, 409), tags=["Orders"]
+    "/orders/<orderId>/documents/<documentId>",
+    responses=ok(200, DownloadLink, 404, 409),
+    tags=["Orders"],
+    summary="Get a download link for an order's document",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: any "
+        "order; the document must be accepted (409 while pending)."
+    ),
 )
 def get_order_document(orderId: OrderId, documentId: DocumentId) -> DownloadLink:
     """A short-lived download link to an accepted document of the order."""
     return order_service.document_link(caller(app), orderId, documentId)
 
 
-@app.post("/orders/<orderId>/partner-links", responses=ok(201, PartnerLink, 404, 409), tags=["Partners"])
+@app.post(
+    "/orders/<orderId>/partner-links",
+    responses=ok(201, PartnerLink, 404, 409),
+    tags=["Partners"],
+    summary="Create a partner upload link for an order",
+    description=(
+        "Who: a buyer or an admin. Changes: nothing stored; returns a signed link (valid `days` "
+        "days) a partner opens to upload the customer PO. Statuses: PROCESSING or COMPLETED (409 "
+        "otherwise)."
+    ),
+)
 def create_partner_link(
     orderId: OrderId,
     body: Annotated[CreatePartnerLinkRequest | None, Body()] = None,
@@ -108,13 +177,32 @@ def create_partner_link(
     return _created(_once(principal, idempotency_key, request, create, PartnerLink))
 
 
-@app.get("/orders/<orderId>/invoice", responses=ok(200, Invoice, 404, 409), tags=["Orders"])
+@app.get(
+    "/orders/<orderId>/invoice",
+    responses=ok(200, Invoice, 404, 409),
+    tags=["Orders"],
+    summary="Read an order's invoice",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. A draft until "
+        "INVOICED, with the customer PO number, mode and document link. Statuses: PROCESSING, "
+        "COMPLETED or INVOICED (409 otherwise)."
+    ),
+)
 def get_invoice(orderId: OrderId) -> Invoice:
     """The invoice (a draft until INVOICED) with the customer PO number, mode and document link."""
     return order_service.invoice(caller(app), orderId)
 
 
-@app.post("/blanket-pos", responses=ok(201, BlanketPo), tags=["Blanket POs"], summary="Create a blanket PO")
+@app.post(
+    "/blanket-pos",
+    responses=ok(201, BlanketPo),
+    tags=["Blanket POs"],
+    summary="Create a blanket PO",
+    description=(
+        "Who: a buyer or an admin. Changes: creates a customer blanket PO that orders can draw "
+        "on. `Idempotency-Key` makes a retry return the first one."
+    ),
+)
 def create_blanket_po(
     body: CreateBlanketPoRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[BlanketPo]:
@@ -124,19 +212,45 @@ def create_blanket_po(
     return _created(blanket, location=f"/blanket-pos/{blanket.id}")
 
 
-@app.get("/blanket-pos", responses=ok(200, BlanketPoList), tags=["Blanket POs"], summary="List blanket POs")
+@app.get(
+    "/blanket-pos",
+    responses=ok(200, BlanketPoList),
+    tags=["Blanket POs"],
+    summary="List blanket POs",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Page with "
+        "`limit` and `cursor`."
+    ),
+)
 def list_blanket_pos(limit: Limit = 25, cursor: Cursor = None) -> BlanketPoList:
     items, next_cursor = order_service.list_blankets(caller(app), limit=limit, cursor=cursor)
     return BlanketPoList(items=items, next_cursor=next_cursor)
 
 
-@app.get("/blanket-pos/<blanketPoId>", responses=ok(200, BlanketPo, 404), tags=["Blanket POs"])
+@app.get(
+    "/blanket-pos/<blanketPoId>",
+    responses=ok(200, BlanketPo, 404),
+    tags=["Blanket POs"],
+    summary="Read a blanket PO",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. What is "
+        "consumed and remaining, the orders drawing on it, its documents."
+    ),
+)
 def get_blanket_po(blanketPoId: BlanketPoId) -> BlanketPo:
     """A blanket PO: consumed, remaining, the orders drawing on it, its documents."""
     return order_service.get_blanket(caller(app), blanketPoId)
 
 
-@app.post("/blanket-pos/<blanketPoId>/documents", responses=ok(201, Upload, 404), tags=["Blanket POs"])
+@app.post(
+    "/blanket-pos/<blanketPoId>/documents",
+    responses=ok(201, Upload, 404),
+    tags=["Blanket POs"],
+    summary="Start uploading a document to a blanket PO",
+    description=(
+        "Who: a buyer or an admin. Changes: records a PENDING document and returns a presigned POST."
+    ),
+)
 def request_blanket_po_upload(
     blanketPoId: BlanketPoId, body: UploadDocumentRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[Upload]:

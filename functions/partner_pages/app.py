@@ -42,7 +42,17 @@ UPLOAD: dict[int, OpenAPIResponse] = {
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
-@app.get("/partner/<token>", responses=PAGE, tags=["Partners"], summary="The partner's upload page")
+@app.get(
+    "/partner/<token>",
+    responses=PAGE,
+    tags=["Partners"],
+    summary="Show the partner's upload page",
+    description=(
+        "Who: anyone holding the signed link (no token; the link is the credential). Changes: "
+        "nothing. An HTML page that uploads the customer PO straight to storage. Statuses: the "
+        "order must be PROCESSING or COMPLETED."
+    ),
+)
 def upload_page(token: Token) -> Response[str]:
     order = order_service.open_partner_link(token)
     nonce = token_urlsafe(16)
@@ -50,7 +60,17 @@ def upload_page(token: Token) -> Response[str]:
     return _html(200, partner_page.upload_page(order, nonce), {"Content-Security-Policy": policy})
 
 
-@app.post("/partner/<token>/uploads", responses=UPLOAD, tags=["Partners"], summary="A presigned POST")
+@app.post(
+    "/partner/<token>/uploads",
+    responses=UPLOAD,
+    tags=["Partners"],
+    summary="Start a partner's upload of a customer PO",
+    description=(
+        "Who: anyone holding the signed link (no token; the link is the credential). Changes: "
+        "records a PENDING document on the order and returns a presigned POST. Statuses: the "
+        "order must be PROCESSING or COMPLETED (409 otherwise)."
+    ),
+)
 def request_upload(token: Token, body: PartnerUploadRequest) -> Response[Upload]:
     upload = order_service.request_partner_upload(token, body)
     return Response(status_code=201, body=upload, headers=HEADERS, content_type="application/json")

@@ -20,19 +20,43 @@ app = Api()
 PartId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="the part's id")]
 
 
-@app.put("/parts/<partId>", responses={**ok(200, Part, 404), **ok(201, Part)}, tags=["Parts"])
+@app.put(
+    "/parts/<partId>",
+    responses={**ok(200, Part, 404), **ok(201, Part)},
+    tags=["Parts"],
+    summary="Create or replace a part",
+    description=(
+        "Who: a buyer or an admin. Changes: the part (201 when new, 200 when replaced); lines "
+        "already on POs keep their purchase type."
+    ),
+)
 def put_part(partId: PartId, body: PutPartRequest) -> Response[Part]:
     """Create or replace a part (201 when new). Lines already on POs keep their purchase type."""
     part, created = parts_service.put(caller(app, *WRITERS), partId, body)
     return Response(status_code=201 if created else 200, body=part, content_type="application/json")
 
 
-@app.get("/parts/<partId>", responses=ok(200, Part, 404), tags=["Parts"])
+@app.get(
+    "/parts/<partId>",
+    responses=ok(200, Part, 404),
+    tags=["Parts"],
+    summary="Read a part",
+    description=("Who: any member of the org (buyer, approver or admin). Changes: nothing."),
+)
 def get_part(partId: PartId) -> Part:
     return parts_service.get(caller(app), partId).part
 
 
-@app.get("/parts/<partId>/inventory", responses=ok(200, PartInventory, 404), tags=["Parts"])
+@app.get(
+    "/parts/<partId>/inventory",
+    responses=ok(200, PartInventory, 404),
+    tags=["Parts"],
+    summary="Read a part's stock and what is on order",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Lot by lot, one "
+        "lot per PO line."
+    ),
+)
 def get_inventory(partId: PartId) -> PartInventory:
     """What is on order and in stock for the part, lot by lot (one lot per PO line)."""
     return parts_service.get(caller(app), partId)

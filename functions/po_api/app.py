@@ -36,13 +36,32 @@ from purchasing.observability import logger, metrics, tracer
 app = Api()
 
 
-@app.post("/pos", responses=ok(201, PurchaseOrder, 409), tags=["POs"], summary="Create a PO")
+@app.post(
+    "/pos",
+    responses=ok(201, PurchaseOrder, 409),
+    tags=["POs"],
+    summary="Create a purchase order",
+    description=(
+        "Who: a buyer or an admin. Changes: creates a DRAFT PO, its lines if given, and a PO "
+        "number unless one is sent. Statuses: a new PO is DRAFT. `Idempotency-Key` makes a retry "
+        "return the first PO."
+    ),
+)
 def create_po(body: CreatePoRequest, idempotency_key: IdempotencyKey = None) -> Response[PurchaseOrder]:
     po = po_service.create(caller(app, *WRITERS), body, idempotency_key)
     return po_response(app, 201, po, location=f"/pos/{po.id}")
 
 
-@app.get("/pos", responses=ok(200, PoList), tags=["POs"], summary="List POs, newest first")
+@app.get(
+    "/pos",
+    responses=ok(200, PoList),
+    tags=["POs"],
+    summary="List purchase orders, newest first",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: all, "
+        "or the one in `status`; filter by `supplier`; page with `limit` and `cursor`."
+    ),
+)
 def list_pos(
     status: Annotated[Status | None, Query()] = None,
     supplier: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -55,7 +74,16 @@ def list_pos(
     return PoList(items=items, next_cursor=next_cursor)
 
 
-@app.get("/pos/<poId>", responses=ok(200, PurchaseOrder, 404), tags=["POs"], summary="A PO with its lines")
+@app.get(
+    "/pos/<poId>",
+    responses=ok(200, PurchaseOrder, 404),
+    tags=["POs"],
+    summary="Read a purchase order with its lines",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Statuses: any. "
+        "The `ETag` header is the version to send as `If-Match`."
+    ),
+)
 def get_po(poId: PoId) -> Response[PurchaseOrder]:
     return po_response(app, 200, po_service.get(caller(app), poId))
 
@@ -64,14 +92,28 @@ def get_po(poId: PoId) -> Response[PurchaseOrder]:
     "/pos/<poId>",
     responses=ok(200, PurchaseOrder, 404, 409, 412),
     tags=["POs"],
-    summary="Edit header fields",
+    summary="Edit a purchase order's header",
+    description=(
+        "Who: a buyer or an admin. Changes: the fields sent (null clears a nullable one). "
+        "Statuses: every field while DRAFT; custom attributes only in any other status (409 "
+        "otherwise). `If-Match` or `version` guards against a stale edit (412)."
+    ),
 )
 def update_po(poId: PoId, body: UpdatePoRequest, if_match: IfMatch = None) -> Response[PurchaseOrder]:
     po = po_service.update_header(caller(app, *WRITERS), poId, body, version_from(if_match))
     return po_response(app, 200, po)
 
 
-@app.post("/pos/<poId>/lines", responses=ok(201, Line, 404, 409, 412), tags=["Lines"], summary="Add a line")
+@app.post(
+    "/pos/<poId>/lines",
+    responses=ok(201, Line, 404, 409, 412),
+    tags=["Lines"],
+    summary="Add a line to a purchase order",
+    description=(
+        "Who: a buyer or an admin. Changes: appends a DRAFT line. Statuses: only while the PO is "
+        "DRAFT (409 otherwise)."
+    ),
+)
 def add_line(poId: PoId, body: CreateLineRequest, if_match: IfMatch = None) -> Response[Line]:
     po, line = po_service.add_line(caller(app, *WRITERS), poId, body, version_from(if_match))
     return po_response(app, 201, po, line, location=f"/pos/{po.id}/lines/{line.id}")
@@ -82,6 +124,11 @@ def add_line(poId: PoId, body: CreateLineRequest, if_match: IfMatch = None) -> R
     responses=ok(200, Line, 404, 409, 412),
     tags=["Lines"],
     summary="Edit a line",
+    description=(
+        "Who: a buyer or an admin. Changes: the line fields sent. Statuses: every field while the "
+        "PO is DRAFT; only `eta`, `paid` and custom attributes in any other status; never below "
+        "what was received (409)."
+    ),
 )
 def update_line(
     poId: PoId,

@@ -18,13 +18,28 @@ app = Api()
 Settings = TypeVar("Settings", ApprovalPolicy, ExchangeRates)
 
 
-@app.get("/settings/approval-policy", responses=ok(200, ApprovalPolicy), tags=["Settings"])
+@app.get(
+    "/settings/approval-policy",
+    responses=ok(200, ApprovalPolicy),
+    tags=["Settings"],
+    summary="Read the org's approval policy",
+    description=("Who: an admin. Changes: nothing. No levels means submitted lines are approved at once."),
+)
 def get_policy() -> Response[ApprovalPolicy]:
     """The org's approval policy (no levels: submitted lines are approved at once)."""
     return _versioned(approval_service.get_policy(caller(app, ADMIN)))
 
 
-@app.put("/settings/approval-policy", responses=ok(200, ApprovalPolicy, 409, 412), tags=["Settings"])
+@app.put(
+    "/settings/approval-policy",
+    responses=ok(200, ApprovalPolicy, 409, 412),
+    tags=["Settings"],
+    summary="Replace the org's approval policy",
+    description=(
+        "Who: an admin. Changes: the policy; rounds already running keep the route they started "
+        "with. `If-Match` or `version` guards against a stale write (412)."
+    ),
+)
 def put_policy(body: ApprovalPolicy, if_match: IfMatch = None) -> Response[ApprovalPolicy]:
     """Replace the policy. Rounds already running keep the route they started with."""
     return _versioned(approval_service.put_policy(caller(app, ADMIN), body, version_from(if_match)))
@@ -35,13 +50,28 @@ def _versioned(settings: Settings) -> Response[Settings]:
     return Response(status_code=200, body=settings, headers=headers, content_type="application/json")
 
 
-@app.get("/settings/exchange-rates", responses=ok(200, ExchangeRates), tags=["Settings"])
+@app.get(
+    "/settings/exchange-rates",
+    responses=ok(200, ExchangeRates),
+    tags=["Settings"],
+    summary="Read the org's exchange rates",
+    description=("Who: an admin. Changes: nothing. Units of the base currency per unit of each currency."),
+)
 def get_rates() -> Response[ExchangeRates]:
     """What one unit of each currency is worth in the base currency (the policy's currency)."""
     return _versioned(approval_service.get_rates(caller(app, ADMIN)))
 
 
-@app.put("/settings/exchange-rates", responses=ok(200, ExchangeRates, 409, 412), tags=["Settings"])
+@app.put(
+    "/settings/exchange-rates",
+    responses=ok(200, ExchangeRates, 409, 412),
+    tags=["Settings"],
+    summary="Replace the org's exchange rates",
+    description=(
+        "Who: an admin. Changes: the rates used to route POs in other currencies. `If-Match` or "
+        "`version` guards against a stale write (412)."
+    ),
+)
 def put_rates(body: ExchangeRates, if_match: IfMatch = None) -> Response[ExchangeRates]:
     """Replace the rates. A PO in a currency without a rate goes through every amount-gated level."""
     return _versioned(approval_service.put_rates(caller(app, ADMIN), body, version_from(if_match)))

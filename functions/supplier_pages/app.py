@@ -39,7 +39,17 @@ PAGES: dict[int, OpenAPIResponse] = {
 }
 
 
-@app.get("/supplier/<token>", responses=PAGES, tags=["Suppliers"])
+@app.get(
+    "/supplier/<token>",
+    responses=PAGES,
+    tags=["Suppliers"],
+    summary="Download the PO PDF sent to the supplier",
+    description=(
+        "Who: anyone holding the signed link (no token; the link is the credential). Changes: "
+        "nothing. Redirects (302) to a short-lived download of the PDF; an expired or forged link "
+        "answers a page that says so."
+    ),
+)
 def download(token: Token) -> Response[str]:
     url = pdf_service.supplier_download(token)
     return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")

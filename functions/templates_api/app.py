@@ -27,7 +27,16 @@ app = Api()
 TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]
 
 
-@app.post("/templates", responses=ok(201, PurchaseTemplate, 404), tags=["Templates"])
+@app.post(
+    "/templates",
+    responses=ok(201, PurchaseTemplate, 404),
+    tags=["Templates"],
+    summary="Create a purchase template",
+    description=(
+        "Who: a buyer or an admin. Changes: creates a template from the fields sent or from an "
+        "existing PO. `Idempotency-Key` makes a retry return the first one."
+    ),
+)
 def create_template(
     body: CreateTemplateRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[PurchaseTemplate]:
@@ -42,7 +51,16 @@ def create_template(
     return Response(status_code=201, body=template, headers=headers, content_type="application/json")
 
 
-@app.get("/templates", responses=ok(200, TemplateList), tags=["Templates"])
+@app.get(
+    "/templates",
+    responses=ok(200, TemplateList),
+    tags=["Templates"],
+    summary="List purchase templates",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. Page with "
+        "`limit` and `cursor`."
+    ),
+)
 def list_templates(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
@@ -52,12 +70,27 @@ def list_templates(
     return TemplateList(items=items, next_cursor=next_cursor)
 
 
-@app.get("/templates/<templateId>", responses=ok(200, PurchaseTemplate, 404), tags=["Templates"])
+@app.get(
+    "/templates/<templateId>",
+    responses=ok(200, PurchaseTemplate, 404),
+    tags=["Templates"],
+    summary="Read a purchase template",
+    description=("Who: any member of the org (buyer, approver or admin). Changes: nothing."),
+)
 def get_template(templateId: TemplateId) -> PurchaseTemplate:
     return template_service.get(caller(app), templateId)
 
 
-@app.post("/templates/<templateId>/pos", responses=ok(201, PurchaseOrder, 404, 409), tags=["Templates"])
+@app.post(
+    "/templates/<templateId>/pos",
+    responses=ok(201, PurchaseOrder, 404, 409),
+    tags=["Templates"],
+    summary="Create a purchase order from a template",
+    description=(
+        "Who: a buyer or an admin. Changes: creates a DRAFT PO with the template's supplier and "
+        "lines. `Idempotency-Key` makes a retry return the first PO."
+    ),
+)
 def create_po(
     templateId: TemplateId,
     body: Annotated[CreatePoFromTemplateRequest | None, Body()] = None,

@@ -102,3 +102,19 @@ def test_the_committed_document_is_what_the_command_writes(
     assert (tmp_path / "openapi.json").read_text(encoding="utf-8") == (ROOT / "openapi.json").read_text(
         encoding="utf-8"
     )
+
+
+def test_every_operation_has_a_summary_in_words_and_a_description() -> None:
+    """A summary a person reads (not "METHOD path"); a description saying who may call it, what it
+    changes and, on a PO or an order (which have statuses), which statuses allow it."""
+    for method, path in sorted(openapi.operations(document())):
+        operation = document()["paths"][path][method.lower()]
+        summary, description = operation.get("summary", ""), operation.get("description", "")
+        name = f"{method} {path}"
+        assert summary and "/" not in summary and method not in summary.split(), f"{name}: {summary!r}"
+        assert summary[0].isupper() and not summary.endswith("."), f"{name}: {summary!r}"
+        wanted = ["Who:", "Changes:"]
+        if path.startswith(("/pos/{poId}", "/orders/{orderId}")):
+            wanted.append("Statuses:")
+        missing = [part for part in wanted if part not in description]
+        assert not missing, f"{name}: the description lacks {missing}: {description!r}"
