@@ -24,7 +24,7 @@ from local.template import ROOT
 
 STARTUP_SECONDS = 180  # generous: on a machine shared with other work the start is slow
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-STOP_SECONDS = 20
+STOP_SECONDS = 90  # the last save of a whole session's table and bucket, and a handler mid-run, finish first
 
 
 @dataclass
