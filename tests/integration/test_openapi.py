@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from local import openapi, template
@@ -118,3 +119,29 @@ def test_every_operation_has_a_summary_in_words_and_a_description() -> None:
             wanted.append("Statuses:")
         missing = [part for part in wanted if part not in description]
         assert not missing, f"{name}: the description lacks {missing}: {description!r}"
+
+
+def request_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON request body schema of every operation that takes one (a nullable body unwrapped)."""
+    found = {}
+    for method, path in sorted(openapi.operations(document())):
+        body = document()["paths"][path][method.lower()].get("requestBody")
+        if body and "application/json" in body["content"]:
+            schema = body["content"]["application/json"]["schema"]
+            refs = [branch for branch in schema.get("anyOf", [schema]) if "$ref" in branch]
+            found[f"{method} {path}"] = refs[0] if refs else schema
+    return found
+
+
+def test_every_request_body_has_examples_that_the_schema_accepts() -> None:
+    doc, schemas = document(), request_schemas()
+    assert len(schemas) >= 20
+    for name, schema in schemas.items():
+        target = (
+            doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+        )
+        examples = target.get("examples") or []
+        assert examples, f"{name}: the request body has no example"
+        for example in examples:
+            errors = list(jsonschema.Draft202012Validator({**doc, **schema}).iter_errors(example))
+            assert not errors, f"{name}: example {example} is refused: {errors[0].message}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from purchasing.api.base_schemas import Patch
 from purchasing.api.upload_schemas import UploadDocumentRequest
@@ -17,6 +17,18 @@ ResourceId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
 class CreateOrderRequest(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": {"name": "Northwind Traders", "email": "purchasing@northwind.example.com"},
+                    "amount": "1250.00",
+                    "currency": "USD",
+                    "description": "200 brackets, powder coated",
+                }
+            ]
+        }
+    )
     customer: Customer
     amount: Money
     currency: Currency
@@ -27,6 +39,14 @@ class CreateOrderRequest(CamelModel):
 class UpdateOrderRequest(Patch):
     """A status transition and/or, while the order is a QUOTE, its amount, customer, description."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"status": "PROCESSING"},
+                {"amount": "1300.00", "description": "210 brackets, powder coated"},
+            ]
+        }
+    )
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"description"})
 
     status: OrderStatus | None = None
@@ -36,6 +56,23 @@ class UpdateOrderRequest(Patch):
 
 
 class SetPoRequest(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"mode": "NUMBER_ONLY", "poNumber": "NW-4471"},
+                {
+                    "mode": "FULL_UPLOAD",
+                    "poNumber": "NW-4471",
+                    "documentId": "3f1c2a9e8b7d4c6f9a0b1c2d3e4f5a6b",
+                },
+                {
+                    "mode": "BLANKET",
+                    "poNumber": "NW-BLANKET-2026",
+                    "blanketPoId": "9b8a7c6d5e4f40312a1b2c3d4e5f6a7b",
+                },
+            ]
+        }
+    )
     mode: PoMode
     po_number: PoNumber | None = Field(default=None, description="optional for BLANKET (then the blanket's)")
     document_id: ResourceId | None = Field(default=None, description="FULL_UPLOAD: an accepted document")
@@ -43,10 +80,35 @@ class SetPoRequest(CamelModel):
 
 
 class PartnerUploadRequest(UploadDocumentRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "fileName": "po-4471.pdf",
+                    "contentType": "application/pdf",
+                    "size": 91822,
+                    "poNumber": "NW-4471",
+                }
+            ]
+        }
+    )
     po_number: PoNumber
 
 
 class CreateBlanketPoRequest(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "poNumber": "NW-BLANKET-2026",
+                    "customer": {"name": "Northwind Traders", "email": "purchasing@northwind.example.com"},
+                    "currency": "USD",
+                    "cap": "50000",
+                    "endDate": "2026-12-31",
+                }
+            ]
+        }
+    )
     po_number: PoNumber
     customer: Customer
     currency: Currency
@@ -55,6 +117,7 @@ class CreateBlanketPoRequest(CamelModel):
 
 
 class CreatePartnerLinkRequest(CamelModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"expiresInDays": 14}]})
     expires_in_days: Annotated[StrictInt, Field(ge=partner_links.MIN_DAYS, le=partner_links.MAX_DAYS)] = (
         partner_links.DEFAULT_DAYS
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from purchasing.api.base_schemas import Patch
 from purchasing.domain.model import (
@@ -48,10 +48,42 @@ class LineFields(CamelModel):
 
 
 class CreateLineRequest(LineFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "M6 hex bolts, box of 100",
+                    "quantity": "10",
+                    "unitCost": "4.35",
+                    "eta": "2026-12-15",
+                    "partId": "BOLT-M6",
+                    "paid": False,
+                }
+            ]
+        }
+    )
     pass
 
 
 class CreatePoRequest(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "supplier": {"name": "Acme Metals", "email": "orders@acme.example.com"},
+                    "currency": "USD",
+                    "lines": [
+                        {
+                            "description": "M6 hex bolts, box of 100",
+                            "quantity": "10",
+                            "unitCost": "4.35",
+                            "eta": "2026-12-15",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     supplier: Supplier
     currency: Currency
     number: PoNumber | None = None
@@ -60,6 +92,17 @@ class CreatePoRequest(CamelModel):
 
 
 class UpdatePoRequest(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "supplier": {"name": "Acme Metals", "email": "orders@acme.example.com"},
+                    "currency": "EUR",
+                    "customAttributes": {"project": "P-17"},
+                }
+            ]
+        }
+    )
     supplier: Supplier | None = None
     currency: Currency | None = None
     number: PoNumber | None = None
@@ -67,6 +110,9 @@ class UpdatePoRequest(Patch):
 
 
 class UpdateLineRequest(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"quantity": "12", "eta": "2026-12-20", "paid": True}]}
+    )
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"part_id", "eta"})
 
     part_id: PartId | None = None
@@ -92,6 +138,7 @@ class PoList(CamelModel):
 
 
 class ReceiptRequest(CamelModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": "4"}]})
     quantity: Quantity = Field(description="how much arrived; receipts add up")
 
     @model_validator(mode="after")
@@ -102,6 +149,9 @@ class ReceiptRequest(CamelModel):
 
 
 class PutPartRequest(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "M6 hex bolt", "purchaseType": "CREATES_INVENTORY"}]}
+    )
     name: Text
     purchase_type: PurchaseType
 

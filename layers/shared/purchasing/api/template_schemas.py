@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from purchasing.api.schemas import LineFields
 from purchasing.domain.model import CamelModel, Currency, CustomAttributes, PoNumber, Supplier, Text
@@ -21,6 +21,26 @@ class CreateTemplateRequest(CamelModel):
     """From scratch (`currency`, `lines`, optional `supplier` and `customAttributes`), or from an
     existing PO (`fromPoId` alone: the rest is copied from the PO)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Monthly bolts",
+                    "supplier": {"name": "Acme Metals", "email": "orders@acme.example.com"},
+                    "currency": "USD",
+                    "lines": [
+                        {
+                            "description": "M6 hex bolts, box of 100",
+                            "quantity": "10",
+                            "unitCost": "4.35",
+                            "eta": "2026-12-15",
+                        }
+                    ],
+                },
+                {"name": "Like PO 2026-0042", "fromPoId": "0d9c8b7a6f5e4d3c2b1a09f8e7d6c5b4"},
+            ]
+        }
+    )
     name: Text
     from_po_id: str | None = Field(default=None, pattern=HEX32, description="copy this PO")
     supplier: Supplier | None = None
@@ -46,6 +66,7 @@ class CreateTemplateRequest(CamelModel):
 class CreatePoFromTemplateRequest(CamelModel):
     """Optional: the supplier (required when the template has none) and the PO number."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"number": "2026-0107"}]})
     supplier: Supplier | None = None
     number: PoNumber | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from purchasing.document_service import UploadRequest
 
@@ -21,6 +21,11 @@ ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
 
 
 class UploadDocumentRequest(UploadRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"fileName": "delivery-note.pdf", "contentType": "application/pdf", "size": 48213}]
+        }
+    )
     file_name: FileName = Field(description="the file's name as the user knows it; no / or \\")
     content_type: ContentType = Field(description="the file's type; its content is checked on arrival")
     size: StrictInt = Field(ge=1, description="bytes; more than 10 MiB is refused with 413")

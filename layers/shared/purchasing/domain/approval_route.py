@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     EmailStr,
     Field,
     PlainSerializer,
@@ -106,6 +107,27 @@ class ResetThreshold(CamelModel):
 
 
 class ApprovalPolicy(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "currency": "USD",
+                    "levels": [
+                        {"name": "Manager", "approvers": ["manager@acme.example.com"], "timeoutHours": "48"},
+                        {
+                            "name": "Finance",
+                            "approvers": ["fin@acme.example.com"],
+                            "minAmount": "5000",
+                            "timeoutHours": "72",
+                            "escalateTo": ["cfo@acme.example.com"],
+                        },
+                    ],
+                    "resetThreshold": {"amount": "500", "percent": "10"},
+                    "version": 3,
+                }
+            ]
+        }
+    )
     currency: Currency = Field(
         default="USD", description="the org's base currency: level minAmount and threshold amount are in it"
     )
@@ -126,6 +148,13 @@ class ApprovalPolicy(CamelModel):
 class ExchangeRates(CamelModel):
     """What one unit of each currency is worth in the base currency (which must be the policy's)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"baseCurrency": "USD", "rates": {"EUR": "1.0850", "GBP": "1.2700"}, "version": 2},
+            ]
+        }
+    )
     base_currency: Currency
     rates: dict[Currency, Rate] = Field(default={}, max_length=200)
     version: int = 0
