@@ -21,7 +21,7 @@ from purchasing.api.order_schemas import SetPoRequest
 from purchasing.data import documents_repository, orders_repository
 from purchasing.domain import orders, partner_links, signed_tokens
 from purchasing.domain.documents import DocumentKey, OwnerKind
-from purchasing.domain.errors import StateConflict
+from purchasing.domain.errors import BlanketPoCapExceeded
 from purchasing.domain.model import Document, utc_now
 from purchasing.domain.orders import PoMode
 from tests.conftest import LINK_SECRET, Api, Reply, claims
@@ -390,7 +390,7 @@ def test_two_orders_racing_for_the_last_of_a_cap_never_both_get_it(
         try:
             order_service.set_po(principal, order["id"], request, None)
             return "attached"
-        except StateConflict:
+        except BlanketPoCapExceeded:
             return "refused"
 
     with ThreadPoolExecutor(max_workers=2) as pool:

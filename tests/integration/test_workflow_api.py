@@ -32,6 +32,24 @@ def test_submit_answers_202_with_the_lines_in_review_and_cannot_repeat(api: Api)
     assert api("PATCH", f"/pos/{po['id']}/lines/00001", {"quantity": "3"}).status == 409
 
 
+def test_each_refusal_has_a_problem_type_that_says_what_happened(api: Api) -> None:
+    po = api("POST", "/pos", new_po_body()).body
+    path = f"/pos/{po['id']}"
+    stale = api("PATCH", f"{path}/lines/00001", {"quantity": "3"}, headers={"If-Match": '"9"'})
+    unapproved = api("POST", f"{path}/order")
+    api("POST", f"{path}/submit")
+    submitted_again = api("POST", f"{path}/submit")
+    edited_in_review = api("PATCH", f"{path}/lines/00001", {"quantity": "3"})
+    missing = api("GET", "/pos/00000000-0000-4000-8000-000000000000")
+
+    assert (stale.status, stale.body["type"]) == (412, "/problems/version-mismatch")
+    assert (unapproved.status, unapproved.body["type"]) == (409, "/problems/invalid-transition")
+    assert (submitted_again.status, submitted_again.body["type"]) == (409, "/problems/invalid-transition")
+    assert unapproved.body["title"] == "Not allowed in this status"
+    assert (edited_in_review.status, edited_in_review.body["type"]) == (409, "/problems/not-editable")
+    assert (missing.status, missing.body["type"]) == (404, "/problems/not-found")
+
+
 def test_an_unapproved_po_cannot_be_ordered(api: Api) -> None:
     po = api("POST", "/pos", new_po_body()).body
     reply = api("POST", f"/pos/{po['id']}/order")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from purchasing.domain import lifecycle
-from purchasing.domain.errors import OverReceipt, PoNotEditable
+from purchasing.domain.errors import InvalidTransition, OverReceipt, PoNotEditable
 from purchasing.domain.model import PurchaseOrder, PurchaseType, Status, Supplier
 from purchasing.domain.purchase_orders import new_purchase_order
 
@@ -47,7 +47,7 @@ def test_submit_then_approve_moves_draft_lines_and_the_po_follows() -> None:
         2,
     )
     assert lifecycle.approve(submitted, T).status is Status.APPROVED
-    with pytest.raises(PoNotEditable, match="no DRAFT line"):
+    with pytest.raises(InvalidTransition, match="no DRAFT line"):
         lifecycle.submit(submitted, T)
 
 
@@ -56,7 +56,7 @@ def test_rejection_returns_lines_in_review_to_draft() -> None:
 
 
 def test_ordering_needs_an_approved_po_and_receives_digital_lines_at_once() -> None:
-    with pytest.raises(PoNotEditable, match="only an APPROVED PO"):
+    with pytest.raises(InvalidTransition, match="only an APPROVED PO"):
         lifecycle.place_order(po(), T)
     ordered = lifecycle.place_order(
         approved(PurchaseType.CREATES_INVENTORY, PurchaseType.DIGITAL_NO_INVENTORY), T
@@ -90,10 +90,10 @@ def test_over_receiving_and_receiving_what_is_not_ordered_are_refused() -> None:
     ordered = lifecycle.place_order(approved(), T)
     with pytest.raises(OverReceipt, match="only 4 left"):
         lifecycle.receive(ordered, "00001", Decimal(5), T)
-    with pytest.raises(PoNotEditable, match="only an ORDERED line"):
+    with pytest.raises(InvalidTransition, match="only an ORDERED line"):
         lifecycle.receive(approved(), "00001", Decimal(1), T)
     digital = lifecycle.place_order(approved(PurchaseType.DIGITAL_NO_INVENTORY), T)
-    with pytest.raises(PoNotEditable, match="digitally"):
+    with pytest.raises(InvalidTransition, match="digitally"):
         lifecycle.receive(digital, "00001", Decimal(1), T)
 
 
@@ -107,9 +107,9 @@ def test_canceling_lines_and_whole_pos() -> None:
     assert one_canceled.totals.subtotal == Decimal("4.00")
     all_canceled = lifecycle.cancel_po(one_canceled, T)
     assert all_canceled.status is Status.CANCELED
-    with pytest.raises(PoNotEditable):
+    with pytest.raises(InvalidTransition):
         lifecycle.cancel_line(all_canceled, "00001", T)
-    with pytest.raises(PoNotEditable, match="no open line"):
+    with pytest.raises(InvalidTransition, match="no open line"):
         lifecycle.cancel_po(all_canceled, T)
 
 
@@ -128,7 +128,7 @@ def test_revise_brings_approved_and_ordered_lines_back_to_draft() -> None:
     )
     revised = lifecycle.revise(ordered, T)
     assert (statuses(revised), revised.status) == ([Status.DRAFT, Status.RECEIVED], Status.DRAFT)
-    with pytest.raises(PoNotEditable, match="no line in review, approved or ordered"):
+    with pytest.raises(InvalidTransition, match="no line in review, approved or ordered"):
         lifecycle.revise(po(), T)
 
 
@@ -173,7 +173,7 @@ def test_canceling_a_po_cancels_untouched_lines_and_closes_partly_received_ones_
 
 def test_a_closed_short_line_takes_no_more_receipts() -> None:
     closed = lifecycle.cancel_line(partly_received(), "00001", T)
-    with pytest.raises(PoNotEditable, match="only an ORDERED line"):
+    with pytest.raises(InvalidTransition, match="only an ORDERED line"):
         lifecycle.receive(closed, "00001", Decimal(1), T)
 
 

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from purchasing.api import partner_page
 from purchasing.domain import blanket_pos, orders, partner_links, signed_tokens
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer
-from purchasing.domain.errors import InvalidRequest, NotReady, StateConflict
+from purchasing.domain.errors import (
+    BlanketPoCapExceeded,
+    BlanketPoEnded,
+    InvalidRequest,
+    InvalidTransition,
+    NotReady,
+    PoNotEditable,
+)
 from purchasing.domain.model import Document
 from purchasing.domain.orders import Order, OrderStatus, PoMode
 
@@ -106,7 +113,7 @@ def test_only_the_listed_transitions_are_allowed(current: OrderStatus, target: O
         change = orders.update(order(current), {}, target, NOW)
         assert (change.after.status, change.after.version) == (target, 2)
     else:
-        with pytest.raises(StateConflict) as refused:
+        with pytest.raises(InvalidTransition) as refused:
             orders.update(order(current), {}, target, NOW)
         assert refused.value.field == "status"
 
@@ -122,7 +129,7 @@ def test_invoicing_stamps_the_time() -> None:
 def test_quote_fields_change_in_quote_only(field: str, value: Any) -> None:
     assert getattr(orders.update(order(S.QUOTE), {field: value}, None, NOW).after, field) == value
     for status in set(S) - {S.QUOTE}:
-        with pytest.raises(StateConflict) as refused:
+        with pytest.raises(PoNotEditable) as refused:
             orders.update(order(status), {field: value}, None, NOW)
         assert refused.value.field == field
 
@@ -144,7 +151,7 @@ def test_a_po_is_taken_only_while_processing_or_completed(status: OrderStatus) -
     if status in (S.PROCESSING, S.COMPLETED):
         assert set_po(order(status), PoMode.NUMBER_ONLY, po_number="C-1").after.customer_po is not None
     else:
-        with pytest.raises(StateConflict) as refused:
+        with pytest.raises(InvalidTransition) as refused:
             set_po(order(status), PoMode.NUMBER_ONLY, po_number="C-1")
         assert refused.value.field == "status"
 
@@ -198,10 +205,10 @@ def test_blanket_currency_end_date_and_cap() -> None:
     with pytest.raises(InvalidRequest, match="EUR"):
         by_blanket(order(), blanket(currency="EUR"))
     assert by_blanket(order(), blanket(end=TODAY)).draw is not None  # the end date is still a day of use
-    with pytest.raises(StateConflict, match="ended"):
+    with pytest.raises(BlanketPoEnded, match="ended"):
         by_blanket(order(), blanket(end=date(2026, 2, 28)))
     assert by_blanket(order(amount="150"), blanket(cap="150")).draw is not None  # exactly the cap
-    with pytest.raises(StateConflict, match="50.00 of its cap"):
+    with pytest.raises(BlanketPoCapExceeded, match="50.00 of its cap"):
         by_blanket(order(), blanket(cap="150", consumed="100"))
     assert by_blanket(order(amount="999999"), blanket(cap=None)).draw is not None  # no cap
 
@@ -254,7 +261,7 @@ def test_a_blanket_never_exceeds_its_cap_and_consumed_is_what_its_orders_draw(
                 change = orders.update(
                     book[index], {}, S.CANCELED if action == "cancel" else S.COMPLETED, NOW
                 )
-        except (StateConflict, InvalidRequest):
+        except (InvalidTransition, BlanketPoEnded, BlanketPoCapExceeded, InvalidRequest):
             continue
         state["consumed"] += (change.draw.amount if change.draw else 0) - (
             change.release.amount if change.release else 0
@@ -300,7 +307,7 @@ def test_a_partner_po_replacing_a_blanket_releases_it() -> None:
 
 @pytest.mark.parametrize("status", [S.QUOTE, S.CANCELED])
 def test_no_invoice_for_a_quote_or_a_canceled_order(status: OrderStatus) -> None:
-    with pytest.raises(StateConflict):
+    with pytest.raises(NotReady):
         orders.invoice(order(status), None)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from purchasing.domain import purchase_orders
-from purchasing.domain.errors import InvalidRequest, NotFound, PoNotEditable, TooLarge
+from purchasing.domain.errors import InvalidRequest, LimitReached, NotFound, PoNotEditable, TooLarge
 from purchasing.domain.model import PurchaseOrder, Status, Supplier
 
 NOW, LATER = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
@@ -86,7 +86,7 @@ def test_in_draft_a_received_line_can_still_be_raised() -> None:
 
 def test_a_po_holds_at_most_a_thousand_lines() -> None:
     po = draft(lines=purchase_orders.MAX_LINES)
-    with pytest.raises(PoNotEditable, match="at most 1000 lines"):
+    with pytest.raises(LimitReached, match="at most 1000 lines"):
         purchase_orders.add_line(
             po, {"description": "one more", "quantity": Decimal(1), "unit_cost": Decimal(1)}, LATER
         )

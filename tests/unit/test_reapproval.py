@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from purchasing.domain import approvals, lifecycle, purchase_orders
 from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates, material_changes, resubmission
-from purchasing.domain.errors import DomainError, StateConflict
+from purchasing.domain.errors import DomainError, NoApprover
 from purchasing.domain.model import PurchaseOrder, PurchaseType, RoundStatus, Status, Supplier
 
 T = "2026-01-01T00:00:00.000Z"
@@ -220,6 +220,6 @@ def test_a_submission_no_one_may_approve_goes_back_to_draft_saying_why() -> None
     (event,) = step.events
     assert event.type == "round-blocked"
     assert "level 'Purchasing' has no one who may approve this PO" in event.summary
-    with pytest.raises(StateConflict, match="level 'Purchasing'"):
+    with pytest.raises(NoApprover, match="level 'Purchasing'"):
         approvals.check_routable(submitted, mine, None)
     approvals.check_routable(submitted, POLICY, None)  # ann may approve: fine

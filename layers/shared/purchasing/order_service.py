@@ -218,7 +218,7 @@ def create_partner_link(principal: Principal, order_id: str, days: int) -> tuple
 
 def open_partner_link(token: str) -> Order:
     """The order a partner link is for, while it takes a PO. Raises LinkForged (403), LinkExpired
-    (410), NotFound, StateConflict (409: the order no longer takes a PO)."""
+    (410), NotFound, InvalidTransition (409: the order no longer takes a PO)."""
     return _open(token)[1]
 
 

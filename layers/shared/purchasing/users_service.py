@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from purchasing.api.auth import Principal
 from purchasing.data import org_repository, user_pool
 from purchasing.domain import orgs
-from purchasing.domain.errors import NotFound, StateConflict
+from purchasing.domain.errors import NotFound, SelfLockout
 from purchasing.domain.model import utc_now
 from purchasing.domain.orgs import Org, OrgUser, Role
 
@@ -93,7 +93,7 @@ def update_roles(principal: Principal, user_id: str, request: UpdateUserRequest)
     user, username = _user(principal, user_id)
     roles = orgs.roles_of(request.roles)
     if user_id == principal.user_id and Role.ADMIN not in roles:
-        raise StateConflict("you cannot take the admin role from yourself: ask another admin")
+        raise SelfLockout("you cannot take the admin role from yourself: ask another admin")
     user_pool.set_roles(username, user.roles, roles)
     changed = user.model_copy(update={"roles": roles, "updated_at": utc_now()})
     org_repository.put_user(principal.org_id, changed, username)
@@ -103,7 +103,7 @@ def update_roles(principal: Principal, user_id: str, request: UpdateUserRequest)
 def disable(principal: Principal, user_id: str) -> OrgUser:
     user, username = _user(principal, user_id)
     if user_id == principal.user_id:
-        raise StateConflict("you cannot disable yourself: ask another admin")
+        raise SelfLockout("you cannot disable yourself: ask another admin")
     user_pool.disable(username)
     changed = user.model_copy(update={"enabled": False, "updated_at": utc_now()})
     org_repository.put_user(principal.org_id, changed, username)

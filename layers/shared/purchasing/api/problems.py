@@ -29,7 +29,7 @@ _DESCRIPTIONS = {
     401: "No token or a bad one",
     403: "Role not allowed",
     404: "Not found (or another organization's)",
-    409: "State conflict: not editable in this status, duplicate PO number, concurrent update",
+    409: "Conflict: its `type` says which (not-editable, invalid-transition, over-receipt, ...)",
     412: "If-Match does not match the current version",
     413: "Request too large",
     415: "Unsupported content type",

@@ -27,7 +27,7 @@ from purchasing.domain.approval_route import (
     resubmission,
     route,
 )
-from purchasing.domain.errors import StateConflict
+from purchasing.domain.errors import NoApprover
 from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
@@ -89,7 +89,7 @@ def check_routable(po: PurchaseOrder, policy: ApprovalPolicy, rates: ExchangeRat
     planned = route(policy, po.totals.subtotal, po.currency, rates, requesters(po))
     for level in planned.levels:
         if level.applies and level.blocked:
-            raise StateConflict(f"{level.blocked}: add an approver or an escalateTo to the policy")
+            raise NoApprover(f"{level.blocked}: add an approver or an escalateTo to the policy")
 
 
 def execution_input(pk: str, approval_round: ApprovalRound) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import EmailStr
 
-from purchasing.domain.errors import InvalidRequest, StateConflict
+from purchasing.domain.errors import BlanketPoCapExceeded, BlanketPoEnded, InvalidRequest
 from purchasing.domain.model import Amount, CamelModel, Document, Money, PoNumber, Text, format_decimal
 
 
@@ -97,12 +97,12 @@ def check_draw(blanket: BlanketPoSummary, amount: Decimal, currency: str, today:
             field="blanketPoId",
         )
     if blanket.end_date is not None and blanket.end_date < today:
-        raise StateConflict(
+        raise BlanketPoEnded(
             f"blanket PO {blanket.po_number} ended on {blanket.end_date}", field="blanketPoId"
         )
     if blanket.cap is not None and blanket.consumed + amount > blanket.cap:
         left = format_decimal(remaining(blanket.cap, blanket.consumed) or Decimal(0))
-        raise StateConflict(
+        raise BlanketPoCapExceeded(
             f"blanket PO {blanket.po_number} has {left} of its cap {format_decimal(blanket.cap)} left; "
             f"this order needs {format_decimal(amount)}",
             field="blanketPoId",

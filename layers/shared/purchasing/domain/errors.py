@@ -36,6 +36,19 @@ class PoNotEditable(DomainError):
     status, title, type = 409, "Not editable in this status", "not-editable"
 
 
+class InvalidTransition(DomainError):
+    """The step asked for does not apply in the current status: ordering a PO that is not APPROVED,
+    receiving or canceling a line that is not open, an order's status change it cannot make."""
+
+    status, title, type = 409, "Not allowed in this status", "invalid-transition"
+
+
+class LimitReached(DomainError):
+    """A count limit of the resource (a PO's lines) is reached."""
+
+    status, title, type = 409, "Limit reached", "limit-reached"
+
+
 class UserExists(DomainError):
     status, title, type = 409, "User exists", "user-exists"
 
@@ -69,6 +82,26 @@ class StateConflict(DomainError):
     past its end date or cap)."""
 
     status, title, type = 409, "Conflict with the current state", "state-conflict"
+
+
+class BlanketPoEnded(StateConflict):
+    status, title, type = 409, "Blanket PO ended", "blanket-po-ended"
+
+
+class BlanketPoCapExceeded(StateConflict):
+    status, title, type = 409, "Blanket PO cap exceeded", "blanket-po-cap-exceeded"
+
+
+class NoApprover(StateConflict):
+    """An approval level of the policy has no one to ask (nor anyone to escalate to)."""
+
+    status, title, type = 409, "No approver", "no-approver"
+
+
+class SelfLockout(StateConflict):
+    """An admin may not take away their own admin role or account."""
+
+    status, title, type = 409, "Cannot lock yourself out", "self-lockout"
 
 
 class VersionMismatch(DomainError):

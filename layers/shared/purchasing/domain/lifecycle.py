@@ -1,6 +1,6 @@
 """The workflow a PO's lines go through: submit, approve, order, receive, cancel, revise.
 
-Each step takes a PO and returns the next one, or raises `PoNotEditable` (a 409) naming why.
+Each step takes a PO and returns the next one, or raises `InvalidTransition` (a 409) naming why.
 Line statuses move here; the PO's own status is always derived from them (see status.py).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from purchasing.domain.errors import OverReceipt, PoNotEditable
+from purchasing.domain.errors import InvalidTransition, OverReceipt
 from purchasing.domain.model import Line, PurchaseOrder, PurchaseType, Status
 from purchasing.domain.purchase_orders import find_line, next_version
 
@@ -49,7 +49,7 @@ def revise(po: PurchaseOrder, now: str) -> PurchaseOrder:
 def place_order(po: PurchaseOrder, now: str) -> PurchaseOrder:
     """Approved lines are ordered; a digitally received line is received at once."""
     if po.status is not Status.APPROVED:
-        raise PoNotEditable(f"only an APPROVED PO can be ordered; it is {po.status}", field="status")
+        raise InvalidTransition(f"only an APPROVED PO can be ordered; it is {po.status}", field="status")
     lines = [_ordered(line) if line.status is Status.APPROVED else line for line in po.lines]
     return next_version(po.model_copy(update={"lines": lines}), now)
 
@@ -58,9 +58,9 @@ def receive(po: PurchaseOrder, line_ref: str, quantity: Decimal, now: str) -> Pu
     """Receipts add up; the line is RECEIVED when its whole quantity is in. Never more."""
     line = find_line(po, line_ref)
     if line.purchase_type is PurchaseType.DIGITAL_NO_INVENTORY:
-        raise PoNotEditable(f"line {line.id} is received digitally, when ordered", field="quantity")
+        raise InvalidTransition(f"line {line.id} is received digitally, when ordered", field="quantity")
     if line.status is not Status.ORDERED:
-        raise PoNotEditable(
+        raise InvalidTransition(
             f"line {line.id} is {line.status}; only an ORDERED line is received", field="status"
         )
     received = line.received_quantity + quantity
@@ -75,14 +75,14 @@ def cancel_line(po: PurchaseOrder, line_ref: str, now: str) -> PurchaseOrder:
     """An untouched line is CANCELED; a partly received one is closed short (see `_canceled`)."""
     line = find_line(po, line_ref)
     if line.status not in OPEN:
-        raise PoNotEditable(f"line {line.id} is {line.status} and cannot be canceled", field="status")
+        raise InvalidTransition(f"line {line.id} is {line.status} and cannot be canceled", field="status")
     return _replace(po, _canceled(line), now)
 
 
 def cancel_po(po: PurchaseOrder, now: str) -> PurchaseOrder:
     """Cancel every open line (closing partly received ones short); received lines stay received."""
     if not any(line.status in OPEN for line in po.lines):
-        raise PoNotEditable(f"no open line to cancel (the PO is {po.status})", field="status")
+        raise InvalidTransition(f"no open line to cancel (the PO is {po.status})", field="status")
     lines = [_canceled(line) if line.status in OPEN else line for line in po.lines]
     return next_version(po.model_copy(update={"lines": lines}), now)
 
@@ -114,7 +114,7 @@ def _move(
 ) -> PurchaseOrder:
     chosen = [line.id for line in po.lines if which(line)]
     if not chosen:
-        raise PoNotEditable(f"{nothing_to_do} (the PO is {po.status})", field="status")
+        raise InvalidTransition(f"{nothing_to_do} (the PO is {po.status})", field="status")
     lines = [line.model_copy(update={"status": to}) if line.id in chosen else line for line in po.lines]
     return next_version(po.model_copy(update={"lines": lines}), now)
 

@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer, check_draw, same_number
 from purchasing.domain.documents import DocumentStatus
-from purchasing.domain.errors import DomainError, InvalidRequest, NotReady, StateConflict
+from purchasing.domain.errors import DomainError, InvalidRequest, InvalidTransition, NotReady, PoNotEditable
 from purchasing.domain.model import Amount, CamelModel, Document, Money, PoNumber
 
 
@@ -160,7 +160,7 @@ def update(order: Order, changes: dict[str, Any], status: OrderStatus | None, no
         if name not in QUOTE_FIELDS:
             raise InvalidRequest(f"{to_camel(name)} cannot be changed here", field=to_camel(name))
         if order.status is not OrderStatus.QUOTE:
-            raise StateConflict(
+            raise PoNotEditable(
                 f"{to_camel(name)} can only change while the order is a QUOTE; it is {order.status}",
                 field=to_camel(name),
             )
@@ -181,14 +181,14 @@ def update(order: Order, changes: dict[str, Any], status: OrderStatus | None, no
 def check_transition(current: OrderStatus, target: OrderStatus) -> None:
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (it is final)"
-        raise StateConflict(
+        raise InvalidTransition(
             f"an order {current} cannot become {target}; it can become {allowed}", field="status"
         )
 
 
 def check_takes_po(order: OrderSummary) -> None:
     if order.status not in TAKES_PO:
-        raise StateConflict(
+        raise InvalidTransition(
             f"a customer PO can be added once the order is PROCESSING (or COMPLETED); it is {order.status}",
             field="status",
         )
@@ -344,7 +344,7 @@ class Invoice(CamelModel):
 
 def check_has_invoice(order: OrderSummary) -> None:
     if order.status not in HAS_INVOICE:
-        raise StateConflict(f"an order {order.status} has no invoice", field="status")
+        raise NotReady(f"an order {order.status} has no invoice", field="status")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from purchasing.domain.editability import (
     check_line_changes,
     check_receipts,
 )
-from purchasing.domain.errors import InvalidRequest, NotFound, PoNotEditable, TooLarge
+from purchasing.domain.errors import InvalidRequest, LimitReached, NotFound, TooLarge
 from purchasing.domain.model import Line, PurchaseOrder, Supplier, line_id, with_totals
 from purchasing.domain.status import derive_po_status
 
@@ -64,7 +64,7 @@ def add_line(po: PurchaseOrder, fields: dict[str, Any], now: str) -> PurchaseOrd
     check_can_add_line(po.status)
     line_no = max((line.line_no for line in po.lines), default=0) + 1
     if len(po.lines) >= MAX_LINES:
-        raise PoNotEditable(f"a PO has at most {MAX_LINES} lines", field="lines")
+        raise LimitReached(f"a PO has at most {MAX_LINES} lines", field="lines")
     line = Line(id=line_id(line_no), line_no=line_no, **fields)
     return _within_limits(next_version(po.model_copy(update={"lines": [*po.lines, line]}), now), "amount")
 
