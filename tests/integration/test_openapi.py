@@ -145,3 +145,24 @@ def test_every_request_body_has_examples_that_the_schema_accepts() -> None:
         for example in examples:
             errors = list(jsonschema.Draft202012Validator({**doc, **schema}).iter_errors(example))
             assert not errors, f"{name}: example {example} is refused: {errors[0].message}"
+
+
+def test_the_models_most_operations_answer_with_have_examples_the_schema_accepts() -> None:
+    doc = document()
+    answered: dict[str, int] = {}
+    for item in doc["paths"].values():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items() if method != "parameters" else []:
+                ref = (
+                    response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+                )
+                if status.startswith("2") and ref:
+                    answered[ref] = answered.get(ref, 0) + 1
+    main = sorted(ref for ref, count in answered.items() if count >= 3)
+    assert len(main) >= 6  # PurchaseOrder, Line, Order, Upload, Part, OrgUser
+    for ref in main:
+        examples = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]].get("examples") or []
+        assert examples, f"{ref}: answered by several operations, but has no example"
+        for example in examples:
+            errors = list(jsonschema.Draft202012Validator({**doc, "$ref": ref}).iter_errors(example))
+            assert not errors, f"{ref}: example refused: {errors[0].message}"

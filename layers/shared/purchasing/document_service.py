@@ -3,6 +3,8 @@ an accepted one. What arrives is checked by the ingest function (`ingest_service
 
 from __future__ import annotations
 
+from pydantic import ConfigDict
+
 from purchasing.data import documents_repository
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
@@ -21,6 +23,35 @@ class UploadRequest(CamelModel):
 class Upload(CamelModel):
     """A presigned POST: the browser posts `fields` plus the file (last) to `url`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "documentId": "3f1c2a9e8b7d4c6f9a0b1c2d3e4f5a6b",
+                    "url": "https://purchasing-documents.s3.amazonaws.com/",
+                    "fields": {
+                        "key": "acme/PO/7c0e5d1a2b3c4d5e6f708192a3b4c5d6/3f1c2a9e8b7d4c6f9a0b1c2d3e4f5a6b",
+                        "Content-Type": "application/pdf",
+                        "policy": "eyJleHBpcmF0aW9uIjog...",
+                        "x-amz-signature": "8f2c...",
+                    },
+                    "expiresAt": "2026-12-01T09:45:12.345Z",
+                    "maxBytes": 10485760,
+                    "document": {
+                        "id": "3f1c2a9e8b7d4c6f9a0b1c2d3e4f5a6b",
+                        "fileName": "delivery-note.pdf",
+                        "contentType": "application/pdf",
+                        "size": 48213,
+                        "status": "PENDING",
+                        "source": "BUYER",
+                        "uploadedBy": "pat@acme.example.com",
+                        "createdAt": "2026-12-01T09:30:12.345Z",
+                        "updatedAt": "2026-12-01T09:30:12.345Z",
+                    },
+                }
+            ]
+        }
+    )
     document_id: str
     url: str
     fields: dict[str, str]

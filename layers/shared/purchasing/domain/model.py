@@ -191,6 +191,30 @@ class Totals(CamelModel):
 
 
 class Line(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "00001",
+                    "lineNo": 1,
+                    "partId": "BOLT-M6",
+                    "description": "M6 hex bolts, box of 100",
+                    "quantity": "10",
+                    "unitCost": "4.35",
+                    "eta": "2026-12-15",
+                    "paid": False,
+                    "purchaseType": "CREATES_INVENTORY",
+                    "qualityClauses": [],
+                    "termRequirements": [],
+                    "customAttributes": {},
+                    "status": "ORDERED",
+                    "receivedQuantity": "4",
+                    "canceledQuantity": "0",
+                    "amount": "43.50",
+                }
+            ]
+        }
+    )
     id: str
     line_no: int
     part_id: PartId | None = None
@@ -320,6 +344,51 @@ class ApprovedBaseline(CamelModel):
 
 
 class PurchaseOrder(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "7c0e5d1a2b3c4d5e6f708192a3b4c5d6",
+                    "number": "2026-0042",
+                    "status": "ORDERED",
+                    "supplier": {"name": "Acme Metals", "email": "orders@acme.example.com"},
+                    "currency": "USD",
+                    "lines": [
+                        {
+                            "id": "00001",
+                            "lineNo": 1,
+                            "partId": "BOLT-M6",
+                            "description": "M6 hex bolts, box of 100",
+                            "quantity": "10",
+                            "unitCost": "4.35",
+                            "eta": "2026-12-15",
+                            "paid": False,
+                            "purchaseType": "CREATES_INVENTORY",
+                            "qualityClauses": [],
+                            "termRequirements": [],
+                            "customAttributes": {},
+                            "status": "ORDERED",
+                            "receivedQuantity": "4",
+                            "canceledQuantity": "0",
+                            "amount": "43.50",
+                        }
+                    ],
+                    "totals": {"subtotal": "43.50"},
+                    "customAttributes": {"project": "P-17"},
+                    "version": 6,
+                    "createdAt": "2026-12-01T09:30:12.345Z",
+                    "updatedAt": "2026-12-01T10:02:47.120Z",
+                    "createdBy": "pat@acme.example.com",
+                    "submittedBy": "pat@acme.example.com",
+                    "approvals": [],
+                    "approvalRounds": [],
+                    "currentRound": 1,
+                    "approvedSubtotal": "43.50",
+                    "documents": [],
+                }
+            ]
+        }
+    )
     id: str
     number: str
     status: Status = Status.DRAFT
@@ -396,6 +465,18 @@ class LotStatus(StrEnum):
 
 
 class Part(CamelModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "BOLT-M6",
+                    "name": "M6 hex bolt",
+                    "purchaseType": "CREATES_INVENTORY",
+                    "updatedAt": "2026-12-01T09:30:12.345Z",
+                }
+            ]
+        }
+    )
     id: PartId
     name: Text
     purchase_type: PurchaseType

@@ -22,6 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ConfigDict
 from pydantic.alias_generators import to_camel
 
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer, check_draw, same_number
@@ -94,6 +95,33 @@ class OrderSummary(CamelModel):
 class Order(OrderSummary):
     """An order with its documents (one Query on its partition)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5a4b3c2d1e0f41526374859607a8b9c0",
+                    "number": "Q-2026-0007",
+                    "status": "PROCESSING",
+                    "customer": {"name": "Northwind Traders", "email": "purchasing@northwind.example.com"},
+                    "description": "200 brackets, powder coated",
+                    "amount": "1250.00",
+                    "currency": "USD",
+                    "customerPo": {
+                        "mode": "NUMBER_ONLY",
+                        "poNumber": "NW-4471",
+                        "source": "BUYER",
+                        "attachedBy": "pat@acme.example.com",
+                        "attachedAt": "2026-12-01T10:02:47.120Z",
+                    },
+                    "version": 3,
+                    "createdAt": "2026-12-01T09:30:12.345Z",
+                    "updatedAt": "2026-12-01T10:02:47.120Z",
+                    "createdBy": "pat@acme.example.com",
+                    "documents": [],
+                }
+            ]
+        }
+    )
     documents: list[Document] = []
 
     def document(self, document_id: str) -> Document | None:

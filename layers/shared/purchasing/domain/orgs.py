@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from purchasing.domain.errors import BadRequest, FeatureNotEnabled
 from purchasing.domain.model import CamelModel
@@ -31,6 +31,21 @@ class Org(CamelModel):
 class OrgUser(CamelModel):
     """A user of an org: `id` is the Cognito `sub` (the id tokens carry), never reused."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f3e2d1c-0b9a-4876-9543-210fedcba987",
+                    "email": "pat@acme.example.com",
+                    "roles": ["buyer"],
+                    "enabled": True,
+                    "createdAt": "2026-12-01T09:30:12.345Z",
+                    "updatedAt": "2026-12-01T09:30:12.345Z",
+                    "createdBy": "admin@acme.example.com",
+                }
+            ]
+        }
+    )
     id: str
     email: str
     roles: list[Role]
