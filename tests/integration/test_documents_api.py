@@ -236,16 +236,16 @@ def test_no_claims_is_401(api: Api, po_id: str) -> None:
     assert request_upload(api, po_id, caller={}).status == 401
 
 
-def test_a_canceled_po_still_takes_documents(api: Api, po_id: str) -> None:
-    """A document is a record (the supplier's confirmation of the cancellation, a credit note), not
-    a change to what was ordered: a closed PO takes it."""
+def test_a_canceled_po_takes_no_documents(api: Api, po_id: str) -> None:
+    """Issue 10, point 9 (this test asserted the opposite before): a canceled PO is over."""
     canceled = api("POST", f"/pos/{po_id}/cancel")
     assert (canceled.status, canceled.body["status"]) == (200, "CANCELED"), canceled.body
 
     reply = request_upload(api, po_id)
 
-    assert reply.status == 201
-    assert [d["id"] for d in api("GET", f"/pos/{po_id}").body["documents"]] == [reply.body["documentId"]]
+    assert (reply.status, reply.body["errors"][0]["field"]) == (409, "status")
+    assert "CANCELED" in reply.body["detail"]
+    assert api("GET", f"/pos/{po_id}").body["documents"] == []
 
 
 # --- downloads ---------------------------------------------------------------------------------------

@@ -210,8 +210,10 @@ def test_an_approver_reads_orders_but_cannot_change_them(api: Api) -> None:
 @pytest.mark.parametrize("status", list(STATUS_PATH))
 def test_only_a_processing_or_completed_order_takes_a_po(api: Api, status: str) -> None:
     order, blanket = new_order(api, status), new_blanket(api)
-    document_id = upload(api, f"/orders/{order['id']}/documents")
-    accept(OwnerKind.ORDER, order["id"], document_id)
+    document_id = "0" * 32  # a canceled order takes no uploads (issue 10): its attempt names none
+    if status != "CANCELED":
+        document_id = upload(api, f"/orders/{order['id']}/documents")
+        accept(OwnerKind.ORDER, order["id"], document_id)
     attempts = [
         {"mode": "NUMBER_ONLY", "poNumber": "C-1"},
         {"mode": "FULL_UPLOAD", "poNumber": "C-2", "documentId": document_id},
@@ -685,8 +687,7 @@ def test_partner_upload_input_is_checked(api: Api) -> None:
 
 
 def test_a_partner_upload_becomes_the_orders_po_once_accepted_exactly_once(api: Api) -> None:
-    blanket, order = new_blanket(api), new_order(api)
-    draw(api, order, blanket)
+    order = new_order(api)
     token = partner_link(api, order).body["token"]
     reply = api("POST", f"/partner/{token}/uploads", PDF | {"poNumber": "INI-PO-9"}, caller=None)
     assert reply.status == 201 and reply.body["fields"]["key"].startswith(
@@ -710,8 +711,51 @@ def test_a_partner_upload_becomes_the_orders_po_once_accepted_exactly_once(api: 
         document.id,
         "PARTNER",
     )
-    assert blanket_of(api, blanket)["consumed"] == "0.00"  # the blanket it replaced is released
     assert api("GET", f"/orders/{order['id']}").body["customerPo"]["poNumber"] == "CHANGED"
+
+
+@pytest.mark.parametrize("mode", ["NUMBER_ONLY", "FULL_UPLOAD", "BLANKET"])
+def test_a_partner_upload_never_replaces_a_customer_po_already_there(api: Api, mode: str) -> None:
+    """Issue 10, point 9: the file is kept as an accepted document of the order, the document
+    says why, and the buyer decides with PUT /orders/{id}/po."""
+    blanket, order = new_blanket(api), new_order(api)
+    given = {
+        "NUMBER_ONLY": {"poNumber": "BUYER-1"},
+        "FULL_UPLOAD": {"poNumber": "BUYER-1", "documentId": accepted_upload(api, order)},
+        "BLANKET": {"blanketPoId": blanket["id"]},
+    }[mode]
+    assert put_po(api, order, mode=mode, **given).status == 200
+    before = api("GET", f"/orders/{order['id']}").body
+    token = partner_link(api, order).body["token"]
+    reply = api("POST", f"/partner/{token}/uploads", PDF | {"poNumber": "INI-PO-9"}, caller=None)
+    key = accept(OwnerKind.ORDER, order["id"], reply.body["documentId"])
+
+    order_service.on_document_accepted(key, document_of(key))
+    order_service.on_document_accepted(key, document_of(key))  # redelivered
+
+    after = api("GET", f"/orders/{order['id']}").body
+    kept = next(d for d in after["documents"] if d["id"] == key.document_id)
+    assert (after["customerPo"], after["version"]) == (before["customerPo"], before["version"])
+    assert (kept["status"], kept["source"], kept["poNumber"]) == ("ACCEPTED", "PARTNER", "INI-PO-9")
+    assert kept["reason"] == (
+        f"kept as a document: the order already has customer PO {before['customerPo']['poNumber']} "
+        f"({mode}); the buyer decides with PUT /orders/{order['id']}/po"
+    )
+    if mode == "BLANKET":
+        assert blanket_of(api, blanket)["consumed"] == "100.00"  # still drawn on
+    decided = put_po(api, order, mode="FULL_UPLOAD", poNumber="INI-PO-9", documentId=key.document_id)
+    assert (decided.status, decided.body["customerPo"]["documentId"]) == (200, key.document_id)
+
+
+def test_a_canceled_order_takes_no_uploads(api: Api) -> None:
+    order = new_order(api)
+    api("PATCH", f"/orders/{order['id']}", {"status": "CANCELED"})
+
+    reply = api("POST", f"/orders/{order['id']}/documents", PDF)
+
+    assert (reply.status, reply.body["errors"][0]["field"]) == (409, "status")
+    assert "CANCELED" in reply.body["detail"]
+    assert api("GET", f"/orders/{order['id']}").body["documents"] == []
 
 
 def test_the_hook_ignores_buyer_uploads_pending_documents_and_closed_orders(api: Api) -> None:

@@ -295,11 +295,16 @@ def test_a_partner_upload_becomes_the_customer_po_while_the_order_takes_one() ->
     assert orders.partner_po(order(), document(), TODAY, NOW) is None  # a buyer's upload: no PO number
 
 
-def test_a_partner_po_replacing_a_blanket_releases_it() -> None:
+def test_a_partner_po_never_replaces_one_already_there() -> None:
+    """Issue 10, point 9 (this test asserted a partner upload replaced a blanket PO before)."""
     drawing = by_blanket(order(), blanket()).after
     upload = document(source="PARTNER", po_number="PO-77")
-    change = orders.partner_po(drawing, upload, TODAY, NOW)
-    assert change is not None and change.release == orders.Release("b" * 32, Decimal("100.00"))
+    assert orders.partner_po(drawing, upload, TODAY, NOW) is None
+    assert orders.partner_po_kept(drawing) == (
+        f"kept as a document: the order already has customer PO BLK-1 (BLANKET); "
+        f"the buyer decides with PUT /orders/{drawing.id}/po"
+    )
+    assert orders.partner_po_kept(order()) is None
 
 
 # --- invoices --------------------------------------------------------------------------------

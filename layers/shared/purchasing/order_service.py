@@ -127,6 +127,7 @@ def set_po(principal: Principal, order_id: str, request: SetPoRequest, if_match:
 def request_upload(principal: Principal, order_id: str, request: UploadDocumentRequest) -> Upload:
     _customer_pos(principal.org_id)
     order = get(principal, order_id)
+    orders.check_takes_documents(order)
     return document_service.request_upload(
         principal.org_id, OwnerKind.ORDER, order.id, request, uploaded_by=principal.email
     )
@@ -260,6 +261,11 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
         current = stored.order.document(document.id)  # read with the order: one Query
         if current is None or current.status != DocumentStatus.ACCEPTED:
             return  # as the table has it, not as the caller passed it
+        kept = orders.partner_po_kept(stored.order)
+        if kept is not None:
+            documents_repository.note_kept(key, kept, utc_now())
+            logger.info("partner PO kept", extra={"order": key.owner_id, "document": document.id})
+            return
         change = orders.partner_po(stored.order, current, today(), utc_now())
         if change is None or not change.changed:
             logger.info("partner PO not attached", extra={"order": key.owner_id, "document": document.id})

@@ -1,8 +1,7 @@
 """Documents of a PO: a presigned POST for a new one, a download link for an accepted one.
 
-A PO takes documents in every status, CANCELED and RECEIVED included: a document is a record
-(the supplier's confirmation of a cancellation, a delivery note, a credit note), not a change
-to what was ordered, and a closed PO is exactly where such records are filed.
+A PO takes documents in every status but CANCELED: a RECEIVED PO still files its records (a
+delivery note, a credit note), while a canceled PO is over and takes nothing more (issue 10).
 """
 
 from __future__ import annotations
@@ -11,10 +10,14 @@ from purchasing import document_service, po_service
 from purchasing.api.auth import Principal
 from purchasing.document_service import DownloadLink, Upload, UploadRequest
 from purchasing.domain.documents import OwnerKind
+from purchasing.domain.errors import StateConflict
+from purchasing.domain.model import Status
 
 
 def request_upload(principal: Principal, po_id: str, request: UploadRequest) -> Upload:
-    po_service.get(principal, po_id)  # 404 for an unknown PO, and for another org's
+    po = po_service.get(principal, po_id)  # 404 for an unknown PO, and for another org's
+    if po.status is Status.CANCELED:
+        raise StateConflict(f"PO {po_id} is CANCELED: it takes no more documents", field="status")
     return document_service.request_upload(
         principal.org_id, OwnerKind.PO, po_id, request, uploaded_by=principal.email or principal.user_id
     )

@@ -119,6 +119,15 @@ def mark_rejected(item: DocumentItem, *, reason: str, now: str, version_id: str 
     return _settle(item, actions)
 
 
+def note_kept(key: DocumentKey, note: str, now: str) -> None:
+    """Say on an ACCEPTED document why it was kept rather than applied (its `reason`)."""
+    item = DocumentItem(owner_pk(key.org_id, key.kind.value, key.owner_id), doc_sk(key.document_id))
+    item.update(
+        actions=[DocumentItem.reason.set(note[:500]), DocumentItem.updated_at.set(now)],
+        condition=DocumentItem.status == DocumentStatus.ACCEPTED.value,
+    )
+
+
 def _settle(item: DocumentItem, actions: list[Any]) -> bool:
     try:
         item.update(actions=actions, condition=DocumentItem.status == DocumentStatus.PENDING.value)

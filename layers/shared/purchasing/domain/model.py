@@ -314,7 +314,7 @@ class Document(CamelModel):
     content_type: str
     size: int
     status: str  # purchasing.domain.documents.DocumentStatus
-    reason: str | None = None  # why it was rejected
+    reason: str | None = None  # why it was rejected, or why an accepted one was not applied
     source: str = "BUYER"  # BUYER, PARTNER or SYSTEM (a generated PDF)
     uploaded_by: str
     po_number: str | None = None  # a partner's upload names the customer PO it carries

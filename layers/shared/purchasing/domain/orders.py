@@ -27,7 +27,14 @@ from pydantic.alias_generators import to_camel
 
 from purchasing.domain.blanket_pos import BlanketPoSummary, Customer, check_draw, same_number
 from purchasing.domain.documents import DocumentStatus
-from purchasing.domain.errors import DomainError, InvalidRequest, InvalidTransition, NotReady, PoNotEditable
+from purchasing.domain.errors import (
+    DomainError,
+    InvalidRequest,
+    InvalidTransition,
+    NotReady,
+    PoNotEditable,
+    StateConflict,
+)
 from purchasing.domain.model import Amount, CamelModel, Document, Money, PoNumber
 
 
@@ -222,6 +229,11 @@ def check_takes_po(order: OrderSummary) -> None:
         )
 
 
+def check_takes_documents(order: OrderSummary) -> None:
+    if order.status is OrderStatus.CANCELED:
+        raise StateConflict(f"order {order.id} is CANCELED: it takes no more documents", field="status")
+
+
 def set_po(
     order: Order,
     *,
@@ -278,9 +290,12 @@ def set_po(
 
 def partner_po(order: Order, document: Document, today: date, now: str) -> OrderChange | None:
     """A partner's accepted upload names the PO it carries: it becomes the order's customer PO
-    (FULL_UPLOAD) if the order still takes one. None when there is nothing to attach."""
+    (FULL_UPLOAD) if the order still takes one and has none yet. None when there is nothing to
+    attach."""
     if document.source != "PARTNER" or not document.po_number or order.status not in TAKES_PO:
         return None
+    if order.customer_po is not None:
+        return None  # never replaced by a partner: see partner_po_kept
     return set_po(
         order,
         mode=PoMode.FULL_UPLOAD,
@@ -293,6 +308,18 @@ def partner_po(order: Order, document: Document, today: date, now: str) -> Order
         attached_by=document.uploaded_by,
         now=now,
         source="PARTNER",
+    )
+
+
+def partner_po_kept(order: Order) -> str | None:
+    """Why a partner's upload does not become the order's customer PO: the order has one already
+    (whatever its mode). None when it has none."""
+    po = order.customer_po
+    if po is None:
+        return None
+    return (
+        f"kept as a document: the order already has customer PO {po.po_number} ({po.mode}); "
+        f"the buyer decides with PUT /orders/{order.id}/po"
     )
 
 
