@@ -166,3 +166,17 @@ def test_the_models_most_operations_answer_with_have_examples_the_schema_accepts
         for example in examples:
             errors = list(jsonschema.Draft202012Validator({**doc, "$ref": ref}).iter_errors(example))
             assert not errors, f"{ref}: example refused: {errors[0].message}"
+
+
+def test_the_classifier_reads_the_real_document() -> None:
+    doc = document()
+    narrowed = json.loads(json.dumps(doc))
+    narrowed["components"]["schemas"]["PurchaseType"]["enum"].remove("DIGITAL_NO_INVENTORY")
+
+    assert openapi.breaking_changes(doc, doc) == []
+    changes = openapi.breaking_changes(doc, narrowed)
+    removed = "response value 'DIGITAL_NO_INVENTORY' of 200 application/json.lines[].purchaseType removed"
+    assert f"GET /pos/{{poId}}: {removed}" in changes
+    assert any(
+        change.startswith("PUT /parts/{partId}: request value 'DIGITAL_NO_INVENTORY'") for change in changes
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +184,14 @@ def test_an_addition_differs_without_being_called_breaking() -> None:
     assert "none (info or components only)" in str(
         openapi.difference(base(), edited(lambda d: d.update(info={})))
     )
+
+
+def test_the_command_prints_the_document_unless_asked_to_write_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(openapi, "document", base)
+    monkeypatch.setattr(openapi, "COMMITTED", tmp_path / "openapi.json")
+
+    assert openapi.main([]) == 0
+    assert json.loads(capsys.readouterr().out) == base()
+    assert not (tmp_path / "openapi.json").exists()
