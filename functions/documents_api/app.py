@@ -30,8 +30,7 @@ DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the doc
     summary="Start uploading a document to a purchase order",
     description=(
         "Who: a buyer or an admin. Changes: records a PENDING document and returns a presigned "
-        "POST; the document is accepted once the file arrives. Statuses: a 409 says when the PO "
-        "takes no documents."
+        "POST; the document is accepted once the file arrives. Statuses: any but CANCELED (409)."
     ),
 )
 def request_upload(

@@ -124,7 +124,7 @@ def set_po(orderId: OrderId, body: SetPoRequest, if_match: IfMatch = None) -> Re
     summary="Start uploading a document to an order",
     description=(
         "Who: a buyer or an admin. Changes: records a PENDING document and returns a presigned "
-        "POST. Statuses: a 409 says when the order takes no documents."
+        "POST. Statuses: any but CANCELED (409)."
     ),
 )
 def request_order_upload(
