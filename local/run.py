@@ -89,6 +89,8 @@ class LocalCloud:
                 spec.environment = {
                     key: cloud.local_api_url(value, self.url) for key, value in spec.environment.items()
                 }
+                if spec.environment.get("API_BASE_URL") == "":  # an API function: its own URL is ours
+                    spec.environment["API_BASE_URL"] = self.url
             self.say(f"[4/4] loading {len(specs)} functions and starting the pumps")
             invoker.load_all()
             outputs = stack.outputs(self.resources.names)

@@ -13,7 +13,17 @@ from pydantic import BaseModel
 
 from purchasing import order_service
 from purchasing.api.auth import Principal
-from purchasing.api.http import WRITERS, Api, IdempotencyKey, IfMatch, _url, caller, ok, version_from
+from purchasing.api.http import (
+    WRITERS,
+    Api,
+    IdempotencyKey,
+    IfMatch,
+    _url,
+    caller,
+    ok,
+    public_url,
+    version_from,
+)
 from purchasing.api.order_schemas import (
     BlanketPoList,
     CreateBlanketPoRequest,
@@ -25,7 +35,6 @@ from purchasing.api.order_schemas import (
     UpdateOrderRequest,
 )
 from purchasing.api.upload_schemas import UploadDocumentRequest
-from purchasing.config import settings
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import M, create_once
 from purchasing.document_service import DownloadLink, Upload
@@ -172,7 +181,7 @@ def create_partner_link(
 
     def create() -> PartnerLink:
         token, expires_at = order_service.create_partner_link(principal, orderId, request.expires_in_days)
-        return PartnerLink(url=_public_url(f"/partner/{token}"), token=token, expires_at=expires_at)
+        return PartnerLink(url=public_url(app, f"/partner/{token}"), token=token, expires_at=expires_at)
 
     return _created(_once(principal, idempotency_key, request, create, PartnerLink))
 
@@ -276,16 +285,6 @@ def _order(status: int, order: Order, *, location: str | None = None) -> Respons
 def _created(body: Any, *, location: str | None = None) -> Response[Any]:
     headers = {"Location": _url(app, location)} if location else None
     return Response(status_code=201, body=body, headers=headers, content_type="application/json")
-
-
-def _public_url(path: str) -> str:
-    """An absolute URL of this API as the client reached it (API Gateway, custom domain, local)."""
-    event = app.current_event
-    domain = event.request_context.domain_name
-    if not domain:
-        return settings().api_base_url + path
-    scheme = str(event.headers.get("x-forwarded-proto") or "https").split(",")[0].strip().lower()
-    return f"{scheme if scheme in ('http', 'https') else 'https'}://{domain}{_url(app, path)}"
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

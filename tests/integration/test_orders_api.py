@@ -606,25 +606,44 @@ def test_a_partner_link_lasts_seven_days_unless_asked(api: Api) -> None:
     assert partner_link(api, new_order(api, "QUOTE")).status == 409
 
 
-def test_the_partner_link_url_follows_the_request(api: Api) -> None:
-    order = new_order(api)
+def partner_link_via(order: dict[str, Any], headers: dict[str, str], **context: str) -> str:
+    """A partner link made through the orders function's handler, with these headers and
+    requestContext fields (what API Gateway, a custom domain or a client would put there)."""
     module = template.load_module(template.functions()["OrdersApiFunction"])
+    event = api_event("POST", f"/orders/{order['id']}/partner-links", caller=claims(), headers=headers)
+    event["requestContext"] |= context
+    return str(json.loads(module.lambda_handler(event, LambdaContext())["body"])["url"])
 
-    def via(domain: str, stage_path: str, proto: str) -> str:
-        event = api_event(
-            "POST",
-            f"/orders/{order['id']}/partner-links",
-            caller=claims(),
-            headers={"X-Forwarded-Proto": proto},
-        )
-        event["requestContext"] |= {"domainName": domain, "path": stage_path + event["path"]}
-        return str(json.loads(module.lambda_handler(event, LambdaContext())["body"])["url"])
 
-    gateway = via("abc123.execute-api.us-east-1.amazonaws.com", "/dev", "https")
-    local = via("127.0.0.1:8080", "", "http")
+HOSTILE = {"Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example"}
 
-    assert gateway.startswith("https://abc123.execute-api.us-east-1.amazonaws.com/dev/partner/")
-    assert local.startswith("http://127.0.0.1:8080/partner/")
+
+def test_a_partner_link_is_on_the_configured_base_whatever_the_host(api: Api) -> None:
+    """Issue 10, point 6 (this test asserted the link followed the request's domain before)."""
+    order = new_order(api)
+
+    hostile = partner_link_via(order, HOSTILE, domainName="evil.example", path="/evil/orders")
+    gateway = partner_link_via(order, {}, domainName="abc123.execute-api.us-east-1.amazonaws.com")
+
+    assert hostile.startswith("https://api.example.com/test/partner/")  # API_BASE_URL (conftest)
+    assert gateway.startswith("https://api.example.com/test/partner/")
+
+
+def test_without_a_public_base_a_link_is_on_the_apis_own_url(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from purchasing.config import settings
+
+    order = new_order(api)
+    monkeypatch.setenv("API_BASE_URL", "")
+    settings.cache_clear()
+    try:
+        link = partner_link_via(order, HOSTILE, domainName="evil.example", apiId="abc123", stage="prod")
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+
+    assert link.startswith("https://abc123.execute-api.us-east-1.amazonaws.com/prod/partner/")
 
 
 @pytest.mark.parametrize(

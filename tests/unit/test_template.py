@@ -437,3 +437,33 @@ def test_only_the_ingest_function_may_delete_or_quarantine_uploads() -> None:
     for owner, action in _all_allowed_actions():
         if action.startswith("s3:Delete"):
             assert owner == "DocumentIngestFunction", (owner, action)
+
+
+# --- links: one public base URL (issue 10, point 6) ---------------------------------------------
+
+
+def test_every_function_gets_the_public_base_url_and_none_names_a_request_header() -> None:
+    """PublicBaseUrl reaches every function as API_BASE_URL: the API's functions take it as it is
+    (empty: the API's own URL from its id and stage), the others, which cannot be in a cycle with
+    the API, get the API's execute-api URL when it is empty."""
+    parameter = template.load()["Parameters"]["PublicBaseUrl"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert parameter["Default"] == ""
+    assert all(pattern.fullmatch(url) for url in ("", "https://po.example.com", "https://x.example/v1"))
+    assert not any(pattern.fullmatch(url) for url in ("http://po.example.com", "https://a b", "https://x/"))
+    assert _globals()["Environment"]["Variables"]["API_BASE_URL"] == {"Fn::Sub": "${PublicBaseUrl}"}
+    own = {"Fn::Sub": "https://${PurchaseOrdersApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"}
+    builders = {
+        name: fn["Environment"]["Variables"]["API_BASE_URL"]
+        for name, fn in _functions().items()
+        if "API_BASE_URL" in ((fn.get("Environment") or {}).get("Variables") or {})
+    }
+    assert set(builders) == {"StatusStreamFunction", "PoPdfFunction"}
+    assert all(
+        value == {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, own]}
+        for value in builders.values()
+    )
+    sources = [path.read_text() for path in (ROOT / "functions").rglob("*.py")]
+    sources += [path.read_text() for path in (ROOT / "layers" / "shared" / "purchasing").rglob("*.py")]
+    headers = re.compile(r"domain_name|domainName|x-forwarded-(host|proto)|[\"']host[\"']", re.I)
+    assert not any(headers.search(text) for text in sources)

@@ -247,4 +247,15 @@ def _url(app: ApiGatewayResolver, path: str) -> str:
     return (full[: -len(event.path)] if full.endswith(event.path) else "") + path
 
 
+def public_url(app: ApiGatewayResolver, path: str) -> str:
+    """An absolute URL of this API for a link people follow: on the configured public base
+    (PublicBaseUrl, as API_BASE_URL), else on the API's own execute-api URL, built from the API id
+    and stage API Gateway sets. Never from Host, X-Forwarded-* or the domain a request came by."""
+    base = settings().api_base_url
+    if not base:
+        context = app.current_event.get("requestContext") or {}
+        base = f"https://{context['apiId']}.execute-api.{settings().region}.amazonaws.com/{context['stage']}"
+    return base + path
+
+
 WRITERS = (BUYER, ADMIN)
