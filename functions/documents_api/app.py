@@ -25,7 +25,7 @@ DocumentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the doc
 
 @app.post(
     "/pos/<poId>/documents",
-    responses=ok(201, Upload, 404),
+    responses=ok(201, Upload, 404, 409),
     tags=["Documents"],
     summary="Start uploading a document to a purchase order",
     description=(

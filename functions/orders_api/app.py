@@ -128,7 +128,7 @@ def set_po(orderId: OrderId, body: SetPoRequest, if_match: IfMatch = None) -> Re
 
 @app.post(
     "/orders/<orderId>/documents",
-    responses=ok(201, Upload, 404),
+    responses=ok(201, Upload, 404, 409),
     tags=["Orders"],
     summary="Start uploading a document to an order",
     description=(
