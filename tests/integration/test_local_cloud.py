@@ -1047,11 +1047,22 @@ def test_the_local_cloud_serves_starts_pumps_and_stops_in_order(
             lambda context: RecordingPump(events, "queues"),
         ],
     )
+    made: list[dict[str, template.FunctionSpec]] = []
+    real_functions = template.functions
+
+    def recorded(*args: Any) -> dict[str, template.FunctionSpec]:
+        made.append(real_functions(*args))
+        return made[-1]
+
+    monkeypatch.setattr(template, "functions", recorded)
     local_cloud = run.LocalCloud(port=cloud.free_port())
     local_cloud.start()
     url = local_cloud.url
     try:
         assert os.environ["AWS_ENDPOINT_URL"] == local_cloud.moto.endpoint  # type: ignore[union-attr]
+        # every link the functions build is on the local cloud's own URL (issue 10, point 6)
+        bases = [{spec.environment["API_BASE_URL"] for spec in specs.values()} for specs in made]
+        assert {url} in bases  # the functions the local cloud runs (other callers load them too)
         assert "Local cloud ready: " + url in local_cloud.banner()
         assert local_cloud.moto is not None
         token = moto_id_token(local_cloud.moto, local_cloud.resources.refs, "b@acme.example", "acme", "buyer")
