@@ -132,6 +132,8 @@ def load_module(spec: FunctionSpec, fresh: bool = False) -> ModuleType:
     """Import a function's handler module under a name of its own (every function has an app.py);
     once, unless `fresh` (a cold start: imported again, with whatever the layer's modules are now)."""
     name = f"functions_{spec.code_uri.name}_{spec.module_file.stem}"
+    if fresh:  # the local cloud's own copy, bound to its function's layer and environment: never
+        name += "_cold_start"  # the module tests import in the same process
     if name in sys.modules and not fresh:
         return sys.modules[name]
     layer = str(ROOT / "layers" / "shared")
