@@ -11,7 +11,11 @@ from local.template import ROOT
 def test_the_virtualenv_step_names_each_step_and_numbers_each_package_pip_fetches(tmp_path: Path) -> None:
     venv = f"{tmp_path}/venv"
     dry_run = subprocess.run(
-        ["make", "-n", f"{venv}/.stamp", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", f"{venv}/.stamp", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     steps = [line for line in dry_run.splitlines() if line.startswith('echo "==> [')]
@@ -23,7 +27,11 @@ def test_the_virtualenv_step_names_each_step_and_numbers_each_package_pip_fetche
 
 def test_make_dev_says_it_is_starting_before_the_local_cloud_prints_its_urls() -> None:
     dry_run = subprocess.run(
-        ["make", "-n", "dev", "-o", ".venv/.stamp"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "dev", "-o", ".venv/.stamp"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     assert dry_run.splitlines()[0].startswith('echo "==> starting the local cloud')
@@ -31,7 +39,15 @@ def test_make_dev_says_it_is_starting_before_the_local_cloud_prints_its_urls() -
 
 def test_make_dev_reset_removes_what_the_local_cloud_kept_then_starts_it(tmp_path: Path) -> None:
     dry_run = subprocess.run(
-        ["make", "-n", "dev-reset", "-o", ".venv/.stamp", f"LOCAL_CLOUD_DIR={tmp_path}"],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "dev-reset",
+            "-o",
+            ".venv/.stamp",
+            f"LOCAL_CLOUD_DIR={tmp_path}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
