@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from decimal import Decimal
+from typing import Annotated, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing import approval_service
 from purchasing.api.auth import ADMIN
 from purchasing.api.http import Api, IfMatch, caller, ok, version_from
-from purchasing.domain.approval_route import ApprovalPolicy, ExchangeRates
+from purchasing.domain.approval_route import ApprovalPolicy, ApprovalRoute, ExchangeRates
+from purchasing.domain.model import DECIMAL_PATTERN, Currency
 from purchasing.observability import logger, metrics, tracer
 
 app = Api()
 Settings = TypeVar("Settings", ApprovalPolicy, ExchangeRates)
+SampleAmount = Annotated[
+    str,
+    Query(
+        pattern=DECIMAL_PATTERN, description="a PO subtotal to route, a decimal string", examples=["1200.00"]
+    ),
+]
 
 
 @app.get(
@@ -43,6 +52,24 @@ def get_policy() -> Response[ApprovalPolicy]:
 def put_policy(body: ApprovalPolicy, if_match: IfMatch = None) -> Response[ApprovalPolicy]:
     """Replace the policy. Rounds already running keep the route they started with."""
     return _versioned(approval_service.put_policy(caller(app, ADMIN), body, version_from(if_match)))
+
+
+@app.get(
+    "/settings/approval-route",
+    responses=ok(200, ApprovalRoute),
+    tags=["Settings"],
+    summary="Preview the route of a sample amount",
+    description=(
+        "Who: an admin. Changes: nothing. The levels and approvers a PO of `amount` in `currency` "
+        "(the policy's unless given) would go through under the current policy and exchange "
+        "rates, and why."
+    ),
+)
+def preview_route(
+    amount: SampleAmount, currency: Annotated[Currency | None, Query()] = None
+) -> ApprovalRoute:
+    """What the policy does with a PO of this amount, before any PO exists."""
+    return approval_service.sample_route(caller(app, ADMIN), Decimal(amount), currency)
 
 
 def _versioned(settings: Settings) -> Response[Settings]:

@@ -367,3 +367,35 @@ def test_canceling_during_a_round_supersedes_it(api: Api, approvals: Approvals) 
         ).status
         == 410
     )
+
+
+def test_an_admin_previews_the_route_of_a_sample_amount(api: Api, approvals: Approvals) -> None:
+    # Given a two-level policy, Finance from 5000.00, and a rate for EUR
+    approvals.set_policy(level("Manager", ANN), level("Finance", FIN, minAmount="5000"))
+    api.caller = claims(role="admin")
+    api("PUT", "/settings/exchange-rates", {"baseCurrency": "USD", "rates": {"EUR": "1.10"}})
+
+    # When the admin previews amounts below and above the gate, and one in EUR
+    small = api("GET", "/settings/approval-route", query={"amount": "1200.00"})
+    large = api("GET", "/settings/approval-route", query={"amount": "5000"})
+    euros = api("GET", "/settings/approval-route", query={"amount": "4600", "currency": "EUR"})
+
+    # Then the server says which levels apply and why, as a PO's route would
+    assert small.status == 200, small.body
+    assert [(lv["name"], lv["applies"]) for lv in small.body["levels"]] == [
+        ("Manager", True),
+        ("Finance", False),
+    ]
+    assert small.body["levels"][1]["reason"] == "subtotal 1200.00 is below 5000.00"
+    assert (small.body["summary"], large.body["summary"]) == ("1 level of approval", "2 levels of approval")
+    assert euros.body["conversion"] == "4600 EUR at 1.10 = 5060.00 USD"
+    assert [lv["applies"] for lv in euros.body["levels"]] == [True, True]
+
+
+def test_the_route_preview_is_for_admins_and_checks_its_query(api: Api, approvals: Approvals) -> None:
+    assert api("GET", "/settings/approval-route", query={"amount": "10"}).status == 403
+    api.caller = claims(role="admin")
+    for query in ({}, {"amount": "1e3"}, {"amount": "-5"}, {"amount": "10", "currency": "XXX"}):
+        reply = api("GET", "/settings/approval-route", query=query)
+        assert reply.status == 422, (query, reply.body)
+        assert reply.body["errors"][0]["field"] in ("amount", "currency"), reply.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from purchasing.api.auth import Principal
 from purchasing.data import po_repository, secrets, settings_repository
@@ -82,6 +83,12 @@ def route_of(principal: Principal, po_id: str) -> RouteView:
     policy, rates = get_policy(principal), settings_repository.get_rates(principal.org_id)
     planned = route(policy, po.totals.subtotal, po.currency, rates, requesters(po, principal.email))
     return RouteView(**dict(planned), resubmission=resubmission(policy, po, rates))
+
+
+def sample_route(principal: Principal, amount: Decimal, currency: str | None) -> ApprovalRoute:
+    """The route a PO of `amount` in `currency` (the policy's unless told) would take now."""
+    policy, rates = get_policy(principal), settings_repository.get_rates(principal.org_id)
+    return route(policy, amount, currency, rates)
 
 
 @dataclass(frozen=True)
