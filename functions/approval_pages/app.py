@@ -21,14 +21,12 @@ from purchasing import approval_service
 from purchasing.api import pages
 from purchasing.api.http import FORM, JSON, Api, control_character_field
 from purchasing.api.problems import problem_responses
-from purchasing.domain.approval_links import LinkExpired, LinkForged
 from purchasing.domain.approvals import LinkDead, NotYours
+from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
 
 app = Api(media_types=(FORM, JSON))
-Token = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{1,128}$", description="the signed link")
-]
+Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]
 HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 PAGES: dict[int, OpenAPIResponse] = {
     **problem_responses(404),  # a token that cannot be one, a body too large: problem+json

@@ -1,8 +1,8 @@
 """Approval links: a signed, expiring reference to one approval request and one approver.
 
-The token is `<payload>.<signature>`, both base64url: the payload names the org, the PO, the
-request and the approver, and when the link expires; the signature is an HMAC-SHA256 of it
-with a secret only the service holds. It never carries the Step Functions task token.
+The token is a `signed_tokens` token with purpose "approval": its claims name the org, the PO,
+the request and the approver, and it expires with the request. It never carries the Step
+Functions task token.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from purchasing.domain import signed_tokens
 from purchasing.domain.signed_tokens import LinkExpired, LinkForged
-from purchasing.domain.signed_tokens import decode as _decode
-from purchasing.domain.signed_tokens import encode as _encode
+
+PURPOSE = "approval"
+
+__all__ = ["PURPOSE", "LinkClaims", "LinkExpired", "LinkForged", "sign", "verify"]
 
 
 @dataclass(frozen=True)
@@ -28,26 +31,32 @@ class LinkClaims:
 
 
 def sign(claims: LinkClaims, secret: bytes) -> str:
-    payload = _encode(json.dumps(asdict(claims), separators=(",", ":"), sort_keys=True).encode())
-    return f"{payload}.{_encode(_mac(payload, secret))}"
+    body = {"org_id": claims.org_id, "po_id": claims.po_id, "request_id": claims.request_id}
+    return signed_tokens.sign(PURPOSE, {**body, "approver": claims.approver}, claims.expires_at, secret)
 
 
 def verify(token: str, secret: bytes, now: int) -> LinkClaims:
-    payload, _, signature = token.partition(".")
     try:
-        given = _decode(signature)
-    except (binascii.Error, ValueError) as error:
-        raise LinkForged("malformed signature") from error
-    if not payload or not hmac.compare_digest(given, _mac(payload, secret)):
+        body, expires_at = signed_tokens.verify_with_expiry(PURPOSE, token, secret, now)
+    except LinkForged:
+        return _verify_legacy(token, secret, now)
+    try:
+        return LinkClaims(**body, expires_at=expires_at)
+    except TypeError as error:  # signed by us, so only if the format changed
+        raise LinkForged("not an approval link") from error
+
+
+def _verify_legacy(token: str, secret: bytes, now: int) -> LinkClaims:
+    """Links mailed before approval links were a `signed_tokens` purpose: the payload is the
+    claims with `expires_at`, the signature an HMAC-SHA256 of it keyed with the bare secret.
+    Delete once those have expired (a link lives as long as its request's level timeout)."""
+    payload, given = signed_tokens.split(token)
+    if not hmac.compare_digest(given, hmac.new(secret, payload.encode(), hashlib.sha256).digest()):
         raise LinkForged("bad signature")
     try:
-        claims = LinkClaims(**json.loads(_decode(payload)))
+        claims = LinkClaims(**json.loads(signed_tokens.decode(payload)))
     except (binascii.Error, ValueError, TypeError) as error:  # signed by us, so only if the format changed
         raise LinkForged("unreadable payload") from error
     if claims.expires_at < now:
         raise LinkExpired(f"expired at {claims.expires_at}")
     return claims
-
-
-def _mac(payload: str, secret: bytes) -> bytes:
-    return hmac.new(secret, payload.encode(), hashlib.sha256).digest()

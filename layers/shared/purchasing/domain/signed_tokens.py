@@ -1,5 +1,5 @@
-"""Signed, expiring tokens for links that are their own credential (partners' upload pages,
-suppliers' PDF downloads).
+"""Signed, expiring tokens for links that are their own credential (approvers' decision pages,
+partners' upload pages, suppliers' PDF downloads).
 
 A token is `<payload>.<signature>`, both base64url: the payload is JSON claims with the token's
 purpose and its expiry (epoch seconds); the signature is an HMAC-SHA256 of the payload, keyed
@@ -37,15 +37,12 @@ def sign(purpose: str, claims: dict[str, Any], expires_at: int, secret: bytes) -
 
 def verify(purpose: str, token: str, secret: bytes, now: int) -> dict[str, Any]:
     """The claims (without purpose and exp) of a genuine, unexpired token made for `purpose`."""
-    if not re.fullmatch(TOKEN_PATTERN, token):
-        raise LinkForged("malformed token")
-    payload, _, signature = token.partition(".")
-    try:
-        given = decode(signature)
-    except (binascii.Error, ValueError) as error:
-        raise LinkForged("malformed signature") from error
-    if encode(given) != signature:  # one spelling per token: no padding, no stray low bits
-        raise LinkForged("malformed signature")
+    return verify_with_expiry(purpose, token, secret, now)[0]
+
+
+def verify_with_expiry(purpose: str, token: str, secret: bytes, now: int) -> tuple[dict[str, Any], int]:
+    """`verify`, and when the token expires (epoch seconds)."""
+    payload, given = split(token)
     if not hmac.compare_digest(given, _mac(purpose, payload, secret)):
         raise LinkForged("bad signature")
     try:
@@ -57,7 +54,21 @@ def verify(purpose: str, token: str, secret: bytes, now: int) -> dict[str, Any]:
         raise LinkForged("made for another purpose")
     if expires_at < now:
         raise LinkExpired(f"expired at {expires_at}")
-    return dict(body)
+    return dict(body), expires_at
+
+
+def split(token: str) -> tuple[str, bytes]:
+    """The payload and the signature's bytes of a well-formed token; LinkForged otherwise."""
+    if not re.fullmatch(TOKEN_PATTERN, token):
+        raise LinkForged("malformed token")
+    payload, _, signature = token.partition(".")
+    try:
+        given = decode(signature)
+    except (binascii.Error, ValueError) as error:
+        raise LinkForged("malformed signature") from error
+    if encode(given) != signature:  # one spelling per token: no padding, no stray low bits
+        raise LinkForged("malformed signature")
+    return payload, given
 
 
 def _mac(purpose: str, payload: str, secret: bytes) -> bytes:
