@@ -48,10 +48,10 @@ from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandle
 from local import cognito, runtime, template
 from local import outbox as outboxes
 from purchasing.api import cors
+from purchasing.api.problems import PROBLEM_JSON, problem_body
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 LOCAL_PREFIX = "/_local/"  # the local cloud's own routes (the outbox): public, never the template's
-PROBLEM_JSON = "application/problem+json"
 SWAGGER_UI = Path(str(swagger_ui.__file__)).parent  # Powertools ships Swagger UI: served offline
 DOCS_ASSETS = {
     "/docs/swagger-ui-bundle.min.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
@@ -576,7 +576,7 @@ def _json(status: int, body: Any) -> Reply:
 
 
 def problem(status: int, title: str, detail: str, type_: str) -> Reply:
-    body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
+    body = problem_body(status, title, detail, type_=type_)
     return Reply(status, [("Content-Type", PROBLEM_JSON)], json.dumps(body).encode())
 
 

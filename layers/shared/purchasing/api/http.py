@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from purchasing.api import cors, pages
 from purchasing.api.auth import ADMIN, APPROVER, BUYER, Principal, principal_from_claims
-from purchasing.api.problems import PROBLEM_JSON, problem_responses, register_problem_handlers
+from purchasing.api.problems import PROBLEM_JSON, problem_body, problem_responses, register_problem_handlers
 from purchasing.config import settings
 from purchasing.domain.errors import BadRequest
 from purchasing.domain.model import PurchaseOrder
@@ -168,9 +168,8 @@ def _refusal(
     status: int, title: str, detail: str, type_: str, field: str | None = None, message: str = ""
 ) -> dict[str, Any]:
     """A problem answered before the resolver runs (the body never reached a handler)."""
-    body: dict[str, Any] = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
-    if field is not None:
-        body["errors"] = [{"field": field, "message": message}]
+    errors = [{"field": field, "message": message}] if field is not None else None
+    body = problem_body(status, title, detail, type_=type_, errors=errors)
     return {"statusCode": status, "headers": {"Content-Type": PROBLEM_JSON}, "body": json.dumps(body)}
 
 

@@ -45,12 +45,21 @@ def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     }
 
 
-def problem(
+def problem_body(
     status: int, title: str, detail: str, *, type_: str, errors: list[dict[str, str]] | None = None
-) -> Response:
+) -> dict[str, Any]:
+    """The problem document itself: the handlers, the requests refused before them and the local
+    cloud's own answers all build it here."""
     body: dict[str, Any] = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int, title: str, detail: str, *, type_: str, errors: list[dict[str, str]] | None = None
+) -> Response:
+    body = problem_body(status, title, detail, type_=type_, errors=errors)
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
 
 
