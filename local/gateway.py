@@ -45,8 +45,9 @@ from urllib.parse import parse_qsl, urlsplit
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandler
 
-from local import cognito, runtime, template
+from local import cognito, lambda_events, runtime, template
 from local import outbox as outboxes
+from local.routes import Match, MethodNotAllowed, Router
 from purchasing.api import cors
 from purchasing.api.problems import PROBLEM_JSON, problem_body
 
@@ -88,86 +89,6 @@ class Reply:
     def header(self, name: str) -> str | None:
         found = [value for key, value in self.headers if key.lower() == name.lower()]
         return found[-1] if found else None
-
-
-# --- routing ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    route: template.Route
-    authorizer: str | None
-    segments: tuple[str, ...]
-
-    def match(self, parts: list[str]) -> dict[str, str] | None:
-        """Path parameters if the request path's segments fit this route's template path."""
-        params: dict[str, str] = {}
-        for index, segment in enumerate(self.segments):
-            if segment.startswith("{") and segment.endswith("+}"):
-                rest = parts[index:]
-                if not rest or not all(rest):
-                    return None
-                params[segment[1:-2]] = "/".join(rest)
-                return params
-            if index >= len(parts):
-                return None
-            if segment.startswith("{") and segment.endswith("}"):
-                if not parts[index]:
-                    return None
-                params[segment[1:-1]] = parts[index]
-            elif segment != parts[index]:
-                return None
-        return params if len(parts) == len(self.segments) else None
-
-    @property
-    def specificity(self) -> tuple[int, ...]:
-        """API Gateway prefers literal segments over {param} over {greedy+}, left to right."""
-        return tuple(
-            2 if segment.endswith("+}") else 1 if segment.startswith("{") else 0 for segment in self.segments
-        )
-
-
-@dataclass
-class Match:
-    endpoint: Endpoint
-    path_parameters: dict[str, str]
-
-
-@dataclass
-class MethodNotAllowed:
-    allowed: list[str]
-
-
-class Router:
-    def __init__(self, endpoints: list[Endpoint]) -> None:
-        self.endpoints = sorted(endpoints, key=lambda endpoint: endpoint.specificity)
-
-    @classmethod
-    def from_template(cls, routes: list[template.Route] | None = None) -> Router:
-        return cls(
-            [
-                Endpoint(route, template.route_authorizer(route), tuple(_segments(route.path)))
-                for route in (routes if routes is not None else template.routes())
-            ]
-        )
-
-    def match(self, method: str, path: str) -> Match | MethodNotAllowed | None:
-        parts = _segments(path)
-        allowed: list[str] = []
-        best: tuple[int, ...] | None = None
-        for endpoint in self.endpoints:
-            params = endpoint.match(parts)
-            if params is None or (best is not None and endpoint.specificity != best):
-                continue
-            best = endpoint.specificity  # the most specific resource wins, then its methods
-            if endpoint.route.method in (method, "ANY"):
-                return Match(endpoint, params)
-            allowed.append(endpoint.route.method)
-        return MethodNotAllowed(sorted(set(allowed))) if allowed else None
-
-
-def _segments(path: str) -> list[str]:
-    return path.split("/")[1:] if path.startswith("/") else path.split("/")
 
 
 # --- the Lambda side ----------------------------------------------------------------------------------
@@ -348,23 +269,17 @@ class Gateway:
         request_id: str,
     ) -> dict[str, Any]:
         """The REST API Lambda proxy event (payload 1.0), as API Gateway builds it."""
-        path = urlsplit(request.target).path
-        multi_headers: dict[str, list[str]] = {}
-        for key, value in request.headers:
-            multi_headers.setdefault(key, []).append(value)
         extra = {
             "X-Forwarded-For": request.source_ip,
             "X-Forwarded-Proto": "http",
             "X-Forwarded-Port": request.host.rpartition(":")[2] if ":" in request.host else "80",
             "X-Amzn-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}",
         }
-        present = {key.lower() for key in multi_headers}
-        for key, value in extra.items():
-            if key.lower() not in present:
-                multi_headers[key] = [value]
-        multi_query: dict[str, list[str]] = {}
-        for key, value in parse_qsl(query, keep_blank_values=True):
-            multi_query.setdefault(key, []).append(value)
+        present = {key.lower() for key, _ in request.headers}
+        headers = [
+            *request.headers,
+            *((key, value) for key, value in extra.items() if key.lower() not in present),
+        ]
         body: str | None = None
         is_base64 = False
         if request.body:
@@ -373,54 +288,19 @@ class Gateway:
                 body, is_base64 = base64.b64encode(request.body).decode("ascii"), True
             else:  # a text payload: API Gateway passes it on as UTF-8 text
                 body = request.body.decode("utf-8", errors="replace")
-        now = time.time()
-        resource = match.endpoint.route.path
-        request_context: dict[str, Any] = {
-            "resourceId": f"{abs(hash(resource)) % 10**6:06d}",
-            "resourcePath": resource,
-            "httpMethod": request.method,
-            "extendedRequestId": base64.b32encode(uuid.uuid4().bytes[:10]).decode().rstrip("="),
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "path": path,  # as through a custom domain: the URL carries no stage
-            "accountId": template.ACCOUNT,
-            "protocol": "HTTP/1.1",
-            "stage": self.stage,
-            "domainPrefix": request.host.split(".")[0].split(":")[0],
-            "requestTimeEpoch": int(now * 1000),
-            "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": request.source_ip,
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": request.header("User-Agent"),
-                "user": None,
-            },
-            "domainName": request.host,
-            "apiId": "local",
-        }
-        if claims is not None:
-            request_context["authorizer"] = {"claims": claims}
-        return {
-            "resource": resource,
-            "path": path,
-            "httpMethod": request.method,
-            "headers": {key: values[-1] for key, values in multi_headers.items()},
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": {key: values[-1] for key, values in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": match.path_parameters or None,
-            "stageVariables": None,
-            "requestContext": request_context,
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
+        return lambda_events.proxy_event(
+            request.method,
+            urlsplit(request.target).path,
+            match,
+            headers=headers,
+            query=parse_qsl(query, keep_blank_values=True),
+            body=body,
+            is_base64=is_base64,
+            claims=claims,
+            request_id=request_id,
+            stage=self.stage,
+            caller=lambda_events.Caller(request.source_ip, request.host, request.header("User-Agent")),
+        )
 
     def lambda_reply(self, result: Any) -> Reply:
         """A proxy integration response mapped to HTTP; anything malformed is a 502, as in AWS."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from local import cloud, cognito, gateway, iam, openapi, persistence, pumps, runtime, stack, template
+from local import cloud, cognito, gateway, iam, openapi, persistence, pumps, routes, runtime, stack, template
 from local import outbox as outboxes
 
 # Quiet, offline defaults for the handlers; the environment can still override them.
@@ -78,7 +78,7 @@ class LocalCloud:
                 self.outbox.reset()  # what it held points at a moto state that is gone
             api = gateway.Gateway(
                 invoker,
-                gateway.Router.from_template(),
+                routes.Router.from_template(),
                 self.verifier().authorize,
                 openapi=lambda: openapi.document(specs),
                 outbox=self.outbox,

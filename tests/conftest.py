@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -38,8 +37,9 @@ LINK_SECRET = "test-link-secret-" + "x" * 40
 
 from moto import mock_aws  # noqa: E402
 
-from local import moto_fixes, template  # noqa: E402
+from local import lambda_events, moto_fixes, template  # noqa: E402
 from local.lambda_events import LambdaContext, api_event  # noqa: E402
+from local.routes import Match  # noqa: E402
 
 moto_fixes.apply()
 
@@ -196,14 +196,11 @@ class Apis(Api):
 
     def __init__(self) -> None:
         self.caller = claims()
-        self.routes = [
-            (route.method, re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", route.path) + "$"), route.function)
-            for route in template.routes()
-        ]
 
     def __call__(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-        function = next(fn for m, pattern, fn in self.routes if m == method and pattern.match(path))
-        self.module = template.load_module(template.functions()[function])
+        found = lambda_events.router().match(method, path)
+        assert isinstance(found, Match), f"no route for {method} {path}"
+        self.module = template.load_module(template.functions()[found.endpoint.route.function])
         return super().__call__(method, path, body, **kwargs)
 
 

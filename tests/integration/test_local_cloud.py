@@ -30,6 +30,7 @@ from moto.core.config import default_user_config
 from local import cloud, cognito, gateway, moto_fixes, openapi, pumps, run, streams, template
 from local import org as org_command
 from local import token as tokens
+from local.routes import Endpoint, Match, MethodNotAllowed, Router
 from tests.conftest import new_po_body
 
 OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
@@ -122,29 +123,29 @@ def problem_of(reply: gateway.Reply) -> dict[str, Any]:
 
 
 def test_every_template_route_is_matched_with_its_path_parameters() -> None:
-    router = gateway.Router.from_template()
+    router = Router.from_template()
 
     found = router.match("PATCH", "/pos/0123abcd/lines/00001")
 
-    assert isinstance(found, gateway.Match)
+    assert isinstance(found, Match)
     assert found.endpoint.route.path == "/pos/{poId}/lines/{lineId}"
     assert found.path_parameters == {"poId": "0123abcd", "lineId": "00001"}
     for route in template.routes():
         concrete = route.path.replace("{", "").replace("}", "")
         match = router.match(route.method, concrete)
-        assert isinstance(match, gateway.Match) and match.endpoint.route == route
+        assert isinstance(match, Match) and match.endpoint.route == route
 
 
 def test_a_known_path_with_another_method_lists_the_allowed_ones() -> None:
-    found = gateway.Router.from_template().match("DELETE", "/pos")
+    found = Router.from_template().match("DELETE", "/pos")
 
-    assert isinstance(found, gateway.MethodNotAllowed)
+    assert isinstance(found, MethodNotAllowed)
     assert found.allowed == ["GET", "POST"]
 
 
 @pytest.mark.parametrize("path", ["/nowhere", "/pos/", "/pos/a/b/c/d/e", "//pos", "/"])
 def test_an_unknown_path_matches_nothing(path: str) -> None:
-    assert gateway.Router.from_template().match("GET", path) is None
+    assert Router.from_template().match("GET", path) is None
 
 
 def test_literal_segments_win_over_parameters_and_parameters_over_greedy() -> None:
@@ -153,20 +154,18 @@ def test_literal_segments_win_over_parameters_and_parameters_over_greedy() -> No
         template.Route("GET", "/files/{fileId}", "ById"),
         template.Route("GET", "/files/latest", "Latest"),
     ]
-    router = gateway.Router(
-        [gateway.Endpoint(route, None, tuple(route.path[1:].split("/"))) for route in routes]
-    )
+    router = Router([Endpoint(route, None, tuple(route.path[1:].split("/"))) for route in routes])
 
     def function(path: str) -> str:
         found = router.match("GET", path)
-        assert isinstance(found, gateway.Match)
+        assert isinstance(found, Match)
         return found.endpoint.route.function
 
     assert function("/files/latest") == "Latest"
     assert function("/files/f-1") == "ById"
     assert function("/files/a/b") == "Greedy"
     greedy = router.match("GET", "/files/a/b")
-    assert isinstance(greedy, gateway.Match) and greedy.path_parameters == {"proxy": "a/b"}
+    assert isinstance(greedy, Match) and greedy.path_parameters == {"proxy": "a/b"}
 
 
 def test_routes_take_the_apis_default_authorizer_unless_they_say_none() -> None:
