@@ -10,17 +10,26 @@ BOOTSTRAP_PYTHON ?= $(shell \
 
 VENV     := .venv
 PY       := $(VENV)/bin/python
-# checkov and the SAM CLI pin libraries the app also uses: each gets a virtualenv of its own.
+UV       := $(VENV)/bin/uv
+# checkov and the SAM CLI pin boto3 apart from each other and from the app: each gets a virtualenv of
+# its own, installed from its own locked requirements/<tool>.txt.
 CHECKOV  := .venv-checkov/bin/checkov
 SAM      := .venv-sam/bin/sam
 PORT     ?= 3000
 COVERAGE_FLOOR := 93
+# pytest's workers: many tests wait on subprocesses and sockets, so more than the cores pays (measured).
+WORKERS  ?= 3
+# Each stage of make test writes its time here, for the table printed at the end.
+TIMES    := .make-times
 
 export SAM_CLI_TELEMETRY := 0
 export BC_SKIP_MAPPING := TRUE
 export PYTHONDONTWRITEBYTECODE := 1
+# uv compiles what it installs (nothing else writes bytecode, above) and copies it out of its cache.
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
 
-.PHONY: help dev dev-reset test bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev dev-reset test lock bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	unit integration e2e browser clean
 
 help:
@@ -31,33 +40,33 @@ help:
 	@echo "make bench   benchmarks: import cost, DynamoDB calls, GET latency, stream consumer, approvals"
 	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: an ID token of the local user pool"
 	@echo "make org     ORG=<id> NAME=<name> ADMIN=<email> [CUSTOMER_POS=on|off] [STACK=<deployed stack>]"
-	@echo "make build   sam build (the artifact that deploys)"
+	@echo "make build   sam build (the artifact that deploys; the layer installs its locked requirements)"
+	@echo "make lock    after a change to pyproject.toml: relock (uv.lock) and regenerate the requirements files"
 	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"
 	@echo "make recompute ORG=<org> [PO=<id>] [STACK=<stack>]: rebuild POs' status and approvals"
 	@echo "make redrive [STACK=<stack>]: dead letters back to their queues, stream failures recomputed"
 
-# The first run takes minutes: say each step, and each package as pip fetches it (numbered).
-$(VENV)/.stamp: pyproject.toml
+# Everything installs from uv.lock (pinned, hashes checked): say each step, and number each package.
+$(VENV)/.stamp: uv.lock requirements/uv.txt
 	@echo "==> [1/3] virtualenv $(VENV) (Python: $(BOOTSTRAP_PYTHON))"
 	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
-	@echo "==> [2/3] pip, upgraded"
-	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	@echo "==> [3/3] the app and its dev tools from pyproject.toml (the first time: a few minutes, ~150 packages)"
-	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' \
-		| awk '/^Collecting /{n++; printf "    [%3d] %s\n", n, $$2; fflush(); next} \
-			/^Installing collected/{print "    installing " n " packages..."; fflush(); next} \
-			/^Successfully installed/{print "    done"; fflush()}'
+	@echo "==> [2/3] uv, from requirements/uv.txt (pinned, hashes checked)"
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	@echo "==> [3/3] the app's dependencies and dev tools from uv.lock (hashes checked), then the app, editable"
+	@set -o pipefail; UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PY) 2>&1 \
+		| awk '/^ \+ /{n++; printf "    [%3d] %s\n", n, $$2; fflush(); next} {print "    " $$0; fflush()}'
 	@touch $@
 
-.venv-checkov/.stamp:
-	@test -x .venv-checkov/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv-checkov
-	@.venv-checkov/bin/pip install -q --disable-pip-version-check 'checkov>=3.2,<4'
+# The tools' virtualenvs, each from its locked requirements (uv makes both in seconds).
+.venv-%/.stamp: requirements/%.txt $(VENV)/.stamp
+	@echo "==> virtualenv .venv-$* from requirements/$*.txt (hashes checked)"
+	@test -x .venv-$*/bin/python || $(UV) venv -q --python $(PY) .venv-$*
+	@$(UV) pip sync -q --python .venv-$*/bin/python --require-hashes requirements/$*.txt
 	@touch $@
 
-.venv-sam/.stamp:
-	@test -x .venv-sam/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv-sam
-	@.venv-sam/bin/pip install -q --disable-pip-version-check 'aws-sam-cli>=1.130,<2'
-	@touch $@
+# After a change to pyproject.toml or requirements/*.in: relock, and regenerate what installs read.
+lock: $(VENV)/.stamp
+	$(PY) -m local.locks --write
 
 # The partner upload page is tested in a real headless Chromium: Debian's, with its driver.
 BROWSER_PACKAGES := chromium chromium-driver

@@ -8,7 +8,7 @@ from pathlib import Path
 from local.template import ROOT
 
 
-def test_the_virtualenv_step_names_each_step_and_numbers_each_package_pip_fetches(tmp_path: Path) -> None:
+def test_the_virtualenv_step_names_each_step_and_numbers_each_package_it_installs(tmp_path: Path) -> None:
     venv = f"{tmp_path}/venv"
     dry_run = subprocess.run(
         ["make", "--no-print-directory", "-n", f"{venv}/.stamp", f"VENV={venv}"],
@@ -20,9 +20,9 @@ def test_the_virtualenv_step_names_each_step_and_numbers_each_package_pip_fetche
 
     steps = [line for line in dry_run.splitlines() if line.startswith('echo "==> [')]
     assert [step.split("]")[0][-3:] for step in steps] == ["1/3", "2/3", "3/3"]
-    app_install = next(line for line in dry_run.splitlines() if "-e '.[dev]'" in line)
-    assert " -q " not in app_install  # pip's own lines are what shows how far it is
-    assert "Collecting" in dry_run and "pipefail" in app_install  # numbered, and a failure still fails
+    app_install = next(line for line in dry_run.splitlines() if " sync --frozen" in line)
+    assert " -q " not in app_install  # uv's own lines are what shows how far it is
+    assert "printf" in dry_run and "pipefail" in app_install  # numbered, and a failure still fails
 
 
 def test_make_dev_says_it_is_starting_before_the_local_cloud_prints_its_urls() -> None:

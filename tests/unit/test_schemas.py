@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -46,19 +45,6 @@ def test_out_of_bounds_input_is_refused(overrides: dict[str, object]) -> None:
     body = {"supplier": {"name": "A", "email": "a@a.example.com"}, "currency": "USD", **overrides}
     with pytest.raises(ValidationError):
         CreatePoRequest.model_validate(body)
-
-
-def test_the_layer_ships_the_runtime_dependencies_the_project_declares() -> None:
-    def names(requirements: list[str]) -> set[str]:
-        return {
-            req.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
-            for req in requirements
-        }
-
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = (ROOT / "layers/shared/requirements.txt").read_text().splitlines()
-    shipped = [line for line in lines if line.strip() and not line.startswith("#")]
-    assert names(declared) == names(shipped)
 
 
 def test_every_documented_example_is_accepted_by_its_model() -> None:
