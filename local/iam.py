@@ -12,7 +12,8 @@ and SQS), so a policy naming its table or topic would deny everything there; `re
 AWS authorizes each request on: the table (or index) of a DynamoDB call, the table and operation of
 each item of a transaction or batch (DynamoDB authorizes TransactWriteItems item by item), the topic,
 the state machine or execution, the secret. Where the resource is not known here (other services)
-only the action is checked. As in AWS, a GetObject or HeadObject of a missing key answers 403, not
+only the action is checked. A browser's CORS preflight to S3 needs no signature, as in AWS: the
+bucket's CORS rules answer it. As in AWS, a GetObject or HeadObject of a missing key answers 403, not
 404, to a caller without s3:ListBucket on the bucket. A statement with a Condition never allows
 (moto cannot evaluate conditions): stricter than AWS, never kinder.
 
@@ -229,7 +230,7 @@ def _install_resource_checks() -> None:
             original(self, iam_request_cls, resource)
             return
         target = self.headers.get("X-Amz-Target")
-        if target in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
+        if target in ActionAuthenticatorMixin.PUBLIC_OPERATIONS or _is_preflight(self):
             return
         try:
             _authorize(self, iam_request_cls, resource)
@@ -243,6 +244,17 @@ def _install_resource_checks() -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
     _INSTALLED.append(True)
+
+
+def _is_preflight(response: Any) -> bool:
+    """A browser's CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) is never
+    signed: S3 answers it from the bucket's CORS rules alone (moto then checks those), as AWS does."""
+    headers = response.headers
+    return bool(
+        response.method == "OPTIONS"
+        and headers.get("Origin")
+        and headers.get("Access-Control-Request-Method")
+    )
 
 
 def _authorize(response: Any, iam_request_cls: type, resource: str) -> None:

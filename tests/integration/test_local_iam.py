@@ -108,6 +108,38 @@ def test_a_function_may_do_what_its_role_allows_and_nothing_else(
     )
 
 
+def test_a_browser_preflight_to_the_bucket_is_answered_by_its_cors_rules_unsigned(
+    moto_server: cloud.Moto, local_aws: cloud.Resources
+) -> None:
+    """A page that follows an upload's progress (XMLHttpRequest upload events) makes the browser
+    send a preflight before the presigned POST; S3 answers it with no signature, from the rules."""
+    import urllib.error
+    import urllib.request
+
+    iam.enforce(moto_server.client, local_aws.names)
+    bucket_url = f"{moto_server.endpoint}/{local_aws.names['DocumentsBucket']}"
+
+    def preflight(headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+        request = urllib.request.Request(bucket_url, method="OPTIONS", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers)
+
+    origin = {"Origin": "http://localhost:5173"}
+    status, headers = preflight({**origin, "Access-Control-Request-Method": "POST"})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "POST" in headers["Access-Control-Allow-Methods"]
+    # anything else unsigned is still refused: an OPTIONS that is no preflight, a GET of the bucket
+    assert preflight(origin)[0] == 403
+    request = urllib.request.Request(f"{bucket_url}?list-type=2")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+
+
 def test_each_function_sees_exactly_its_own_environment_and_layer(local_aws: cloud.Resources) -> None:
     specs = template.functions(local_aws.names)
     credentials = {"SettingsApiFunction": iam.Credentials("ASIAEXAMPLE", "secret", "token")}
