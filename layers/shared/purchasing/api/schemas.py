@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import ConfigDict, Field, model_validator
 
 from purchasing.api.base_schemas import Patch
+from purchasing.domain import model
 from purchasing.domain.model import (
     CamelModel,
     Clauses,
@@ -27,18 +28,13 @@ from purchasing.domain.model import (
 from purchasing.domain.purchase_orders import MAX_LINES
 
 
-class LineFields(CamelModel):
+class LineFields(model.LineFields):
     """A line as a client sends it; its purchase type comes from its part."""
 
-    part_id: PartId | None = None
-    description: LongText
+    # the domain's line fields, as a client must send them: a positive quantity, a sensible ETA
+
     quantity: Quantity = Field(description="greater than zero")
-    unit_cost: Money
     eta: Day | None = None
-    paid: bool = False
-    quality_clauses: Clauses = []
-    term_requirements: Clauses = []
-    custom_attributes: CustomAttributes = {}
 
     @model_validator(mode="after")
     def _positive_quantity(self) -> LineFields:

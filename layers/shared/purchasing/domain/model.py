@@ -190,43 +190,54 @@ class Totals(CamelModel):
     subtotal: Amount = Decimal(0)
 
 
-class Line(CamelModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "00001",
-                    "lineNo": 1,
-                    "partId": "BOLT-M6",
-                    "description": "M6 hex bolts, box of 100",
-                    "quantity": "10",
-                    "unitCost": "4.35",
-                    "eta": "2026-12-15",
-                    "paid": False,
-                    "purchaseType": "CREATES_INVENTORY",
-                    "qualityClauses": [],
-                    "termRequirements": [],
-                    "customAttributes": {},
-                    "status": "ORDERED",
-                    "receivedQuantity": "4",
-                    "canceledQuantity": "0",
-                    "amount": "43.50",
-                }
-            ]
-        }
-    )
-    id: str
-    line_no: int
+LINE_EXAMPLE: dict[str, Any] = {
+    "id": "00001",
+    "lineNo": 1,
+    "partId": "BOLT-M6",
+    "description": "M6 hex bolts, box of 100",
+    "quantity": "10",
+    "unitCost": "4.35",
+    "eta": "2026-12-15",
+    "paid": False,
+    "purchaseType": "CREATES_INVENTORY",
+    "qualityClauses": [],
+    "termRequirements": [],
+    "customAttributes": {},
+    "status": "ORDERED",
+    "receivedQuantity": "4",
+    "canceledQuantity": "0",
+    "amount": "43.50",
+}
+
+
+class LineFields(CamelModel):
+    """A line's own fields, declared once: what a buyer writes on a line, as a PO's line
+    (`Line`), a template's line (`templates.TemplateLine`) and a request's line
+    (`api.schemas.LineFields`, which adds how a client must send them) all hold them."""
+
     part_id: PartId | None = None
     description: LongText
     quantity: Quantity
     unit_cost: Money
     eta: date | None = None
     paid: bool = False
-    purchase_type: PurchaseType = PurchaseType.PHYSICAL_NO_INVENTORY
     quality_clauses: Clauses = []
     term_requirements: Clauses = []
     custom_attributes: CustomAttributes = {}
+
+
+class LineNumber(CamelModel):
+    line_no: int
+
+
+class LineId(CamelModel):
+    id: str
+
+
+# pydantic orders fields by reverse MRO: id, line_no, the line's own fields, then the derived ones.
+class Line(LineFields, LineNumber, LineId):
+    model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
+    purchase_type: PurchaseType = PurchaseType.PHYSICAL_NO_INVENTORY
     status: Status = Status.DRAFT
     received_quantity: Quantity = Decimal(0)
     canceled_quantity: Quantity = Field(
@@ -353,26 +364,7 @@ class PurchaseOrder(CamelModel):
                     "status": "ORDERED",
                     "supplier": {"name": "Acme Metals", "email": "orders@acme.example.com"},
                     "currency": "USD",
-                    "lines": [
-                        {
-                            "id": "00001",
-                            "lineNo": 1,
-                            "partId": "BOLT-M6",
-                            "description": "M6 hex bolts, box of 100",
-                            "quantity": "10",
-                            "unitCost": "4.35",
-                            "eta": "2026-12-15",
-                            "paid": False,
-                            "purchaseType": "CREATES_INVENTORY",
-                            "qualityClauses": [],
-                            "termRequirements": [],
-                            "customAttributes": {},
-                            "status": "ORDERED",
-                            "receivedQuantity": "4",
-                            "canceledQuantity": "0",
-                            "amount": "43.50",
-                        }
-                    ],
+                    "lines": [LINE_EXAMPLE],
                     "totals": {"subtotal": "43.50"},
                     "customAttributes": {"project": "P-17"},
                     "version": 6,

@@ -7,19 +7,15 @@ holds what belongs to one PO's life: statuses, receipts, etas or payment. Nothin
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from purchasing.domain.errors import InvalidRequest
 from purchasing.domain.model import (
     CamelModel,
-    Clauses,
     CustomAttributes,
-    LongText,
-    Money,
-    PartId,
+    LineFields,
+    LineNumber,
     PurchaseOrder,
-    Quantity,
     Status,
     Supplier,
 )
@@ -39,17 +35,8 @@ COPIED_LINE_FIELDS = (
 )
 
 
-class TemplateLine(CamelModel):
-    line_no: int
-    part_id: PartId | None = None
-    description: LongText
-    quantity: Quantity
-    unit_cost: Money
-    eta: date | None = None
-    paid: bool = False
-    quality_clauses: Clauses = []
-    term_requirements: Clauses = []
-    custom_attributes: CustomAttributes = {}
+class TemplateLine(LineFields, LineNumber):  # a PO line's own fields, numbered
+    pass
 
 
 class TemplateSummary(CamelModel):
