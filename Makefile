@@ -38,7 +38,7 @@ help:
 	@echo "make dev-reset  the same, from a clean state (what make dev kept is removed first)"
 	@echo "make test    every check and test (lint, types, template gates, unit, integration, e2e)"
 	@echo "make bench   benchmarks: import cost, DynamoDB calls, GET latency, stream consumer, approvals"
-	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>: an ID token of the local user pool"
+	@echo "make token   ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin> [PASSWORD=<to sign in to the console>]"
 	@echo "make org     ORG=<id> NAME=<name> ADMIN=<email> [CUSTOMER_POS=on|off] [STACK=<deployed stack>]"
 	@echo "make build   sam build (the artifact that deploys; the layer installs its locked requirements)"
 	@echo "make lock    after a change to pyproject.toml: relock (uv.lock) and regenerate the requirements files"
@@ -88,7 +88,7 @@ dev-reset: $(VENV)/.stamp
 	@$(MAKE) --no-print-directory dev
 
 token: $(VENV)/.stamp
-	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)"
+	@$(PY) -m local.token --org "$(ORG)" --email "$(EMAIL)" --role "$(ROLE)" $(if $(PASSWORD),--password "$(PASSWORD)")
 
 # An org and its first admin (or CUSTOMER_POS=on|off alone to switch the feature): against the local
 # cloud, or a deployed stack with STACK=<name> and your AWS credentials.

@@ -539,6 +539,17 @@ def local_api_url(value: str, url: str) -> str:
     return re.sub(pattern, url.rstrip("/"), value)
 
 
+LOCAL_DISTRIBUTION_DOMAIN = "console.cloudfront.local"  # `local.console` serves what it would
+
+
+def create_distribution(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    """Nothing to make in moto: the local gateway serves the console (`local.console.local_url`
+    maps URLs on this domain, such as the app client's callback URLs, to it)."""
+    return Created(ref=f"local-{logical_id}", attributes={"DomainName": LOCAL_DISTRIBUTION_DOMAIN})
+
+
 # Run in this order: a later creator may refer to what an earlier one made (through `names`);
 # within a type, a resource is made after those of the same type it refers to.
 CREATORS: dict[str, Creator] = {
@@ -549,6 +560,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::SNS::Topic": create_topic,
     "AWS::SNS::Subscription": create_subscription,
     "AWS::SecretsManager::Secret": create_secret,
+    "AWS::CloudFront::Distribution": create_distribution,
     "AWS::Cognito::UserPool": create_user_pool,
     "AWS::Cognito::UserPoolClient": create_user_pool_client,  # after the pool
     "AWS::Cognito::UserPoolGroup": create_user_pool_group,

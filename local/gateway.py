@@ -176,6 +176,8 @@ class Gateway:
         self._openapi_json: bytes | None = None
         self._openapi_lock = threading.Lock()
         self._responses = _gateway_responses()
+        # the local cloud's other pages (the console, its sign-in): each answers its own paths
+        self.pages: list[Callable[[Request], Reply | None]] = []
         self._cors_settings = _cors_settings()
         self.allowed_origins = self._cors_settings.get("AllowOrigin", "")
         self._gateway_cors = any(  # do the template's GatewayResponses carry the CORS origin?
@@ -225,6 +227,10 @@ class Gateway:
         path = target.path or "/"
         if path.startswith(LOCAL_PREFIX):  # the local cloud's own pages: never a template route
             return self.local_route(request, path)
+        for serve_page in self.pages:
+            served = serve_page(request)
+            if served is not None:
+                return served
         found = self.router.match(request.method, path)
         if isinstance(found, Match):
             claims: dict[str, str] | None = None

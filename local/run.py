@@ -18,11 +18,26 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from local import cloud, cognito, gateway, iam, openapi, persistence, pumps, routes, runtime, stack, template
+from local import (
+    cloud,
+    cognito,
+    console,
+    gateway,
+    iam,
+    login,
+    openapi,
+    persistence,
+    pumps,
+    routes,
+    runtime,
+    stack,
+    template,
+)
 from local import outbox as outboxes
 
 # Quiet, offline defaults for the handlers; the environment can still override them.
@@ -85,6 +100,7 @@ class LocalCloud:
                 aws={"endpoint": self.moto.endpoint, "names": self.resources.names},
             )
             self.server = gateway.serve(api, self.host, self.port)  # bound: its URL is known
+            api.pages = self.console_pages()
             for spec in specs.values():  # links the handlers build to the API lead here
                 spec.environment = {
                     key: cloud.local_api_url(value, self.url) for key, value in spec.environment.items()
@@ -110,6 +126,16 @@ class LocalCloud:
         """Startup progress, on stderr (the banner with the URLs follows on stdout when ready)."""
         if self.progress:
             print(f"local cloud: {step}", file=sys.stderr, flush=True)
+
+    def console_pages(self) -> list[Callable[[gateway.Request], gateway.Reply | None]]:
+        """The web console under /console/ and the stand-in for its Cognito managed login."""
+        assert self.moto is not None
+        refs, url = self.resources.refs, self.url
+        signing_in = login.Login(
+            self.moto.client("cognito-idp"), refs["UserPool"], lambda value: console.local_url(value, url)
+        )
+        files = console.Console(url, refs["UserPoolClient"], storage=self.moto.endpoint)
+        return [files.handle, signing_in.handle]
 
     def verifier(self) -> cognito.Verifier:
         """Checks tokens against the user pool of the API's Cognito authorizer, as AWS does."""

@@ -5,7 +5,8 @@
 prints only the token. Against the running local cloud (`make dev`; it says where in its state
 directory, `local.stack`), it makes sure the org is in the registry (created on the fly with
 customer POs on), and the user is in the template's user pool with the org in `custom:org_id` and
-exactly the given roles as groups (created, or reused), gives the user a fresh password, signs in
+exactly the given roles as groups (created, or reused), gives the user a fresh password (random, or
+`--password`'s: then the user can sign in to the web console with it), signs in
 with InitiateAuth (USER_PASSWORD_AUTH, which the local stack's app client allows: the
 `PasswordSignIn` parameter) and prints the ID token Cognito issued. The local gateway verifies
 it against the pool's JWKS as API Gateway's Cognito authorizer does. A user of another org is
@@ -42,8 +43,10 @@ def password() -> str:
     return secrets.token_urlsafe(24) + "aA1!"
 
 
-def issue(org: str, email: str, roles: list[str], running: stack.Stack) -> str:
-    """The ID token of `email` in `org` with `roles`, creating what is missing on the way."""
+def issue(org: str, email: str, roles: list[str], running: stack.Stack, secret: str | None = None) -> str:
+    """The ID token of `email` in `org` with `roles`, creating what is missing on the way. With
+    `secret`, that becomes the user's password (to sign in to the web console with), else a
+    random one."""
     connect(running)
     from purchasing import users_service  # after connect: the shared layer reads its settings once
     from purchasing.data import org_repository, user_pool
@@ -61,7 +64,7 @@ def issue(org: str, email: str, roles: list[str], running: stack.Stack) -> str:
             raise SystemExit(f"{email} is a user of org {user_org!r}, not {org!r}: one account, one org")
         user_pool.set_roles(username, current, wanted)
         users_service.record_user(org, sub, email, wanted, username, CREATED_BY)
-    secret = password()
+    secret = secret or password()
     user_pool.set_password(email, secret)  # the pool takes the email for the username
     client = boto3.client("cognito-idp", region_name=template.REGION)
     return cognito.sign_in(client, running.outputs["UserPoolClientId"], email, secret)
@@ -99,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--role", required=True, type=_roles, help="buyer, approver or admin (or several: buyer,admin)"
     )
+    parser.add_argument(
+        "--password", help="set this as the user's password (to sign in to the console); default: random"
+    )
     args = parser.parse_args(argv)
-    token = issue(args.org, args.email, args.role, stack.read())
+    token = issue(args.org, args.email, args.role, stack.read(), args.password)
     sys.stdout.write(token + "\n")
     return 0
 

@@ -390,8 +390,8 @@ def test_documents_bucket_is_encrypted_versioned_and_retained() -> None:
 
 
 def test_documents_bucket_refuses_requests_without_tls() -> None:
-    (policy,) = template.resources("AWS::S3::BucketPolicy").values()
-    assert policy["Bucket"] == {"Ref": "DocumentsBucket"}
+    policies = template.resources("AWS::S3::BucketPolicy").values()
+    (policy,) = [policy for policy in policies if policy["Bucket"] == {"Ref": "DocumentsBucket"}]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Deny" and statement["Principal"] == "*" and statement["Action"] == "s3:*"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -434,9 +434,15 @@ def test_queue_consumers_report_partial_batch_failures(function: str) -> None:
 
 
 def test_only_the_ingest_function_may_delete_or_quarantine_uploads() -> None:
-    for owner, action in _all_allowed_actions():
-        if action.startswith("s3:Delete"):
-            assert owner == "DocumentIngestFunction", (owner, action)
+    for owner, entry in _policy_entries():
+        if not isinstance(entry, dict) or "Statement" not in entry:
+            continue
+        for statement in _statements(entry):
+            if any(action.startswith("s3:Delete") for action in _allowed_actions(statement)):
+                if owner == "ConsoleFilesFunction":  # the web console's publisher, in its own bucket
+                    assert statement["Resource"] == {"Fn::Sub": "${ConsoleBucket.Arn}/*"}
+                else:
+                    assert owner == "DocumentIngestFunction", (owner, statement)
 
 
 # --- links: one public base URL (issue 10, point 6) ---------------------------------------------

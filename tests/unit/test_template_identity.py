@@ -83,10 +83,20 @@ def test_no_origin_is_allowed_by_default_and_the_setting_is_one_origin() -> None
     )
 
 
+# AllowedOrigins when set, else the stack's own web console (issue 14: the API allows its origin)
+ALLOWED_ORIGIN = {
+    "Fn::If": [
+        "HasAllowedOrigins",
+        {"Fn::Sub": "'${AllowedOrigins}'"},
+        {"Fn::Sub": "'https://${ConsoleDistribution.DomainName}'"},
+    ]
+}
+
+
 def test_the_api_answers_preflights_with_the_allowed_origin_and_the_headers_clients_send() -> None:
     cors = _resource("PurchaseOrdersApi")["Properties"]["Cors"]
 
-    assert cors["AllowOrigin"] == {"Fn::Sub": "'${AllowedOrigins}'"}
+    assert cors["AllowOrigin"] == ALLOWED_ORIGIN
     assert set(cors["AllowHeaders"].strip("'").split(",")) >= {
         "Authorization",
         "Content-Type",
@@ -106,7 +116,7 @@ def test_every_gateway_response_carries_the_allowed_origin() -> None:
     assert {"UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
     for kind, response in responses.items():
         headers = response["ResponseParameters"]["Headers"]
-        assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigins}'"}, kind
+        assert headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN, kind
 
 
 def test_every_function_knows_the_allowed_origins() -> None:
