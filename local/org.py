@@ -36,9 +36,10 @@ def connect_to_deployed(name: str) -> None:
 
 
 def run(org_id: str, name: str | None, admin: str | None, customer_pos: bool | None) -> dict[str, Any]:
-    from purchasing import users_service  # after connecting: the shared layer reads its settings once
+    # after connecting: the shared layer reads its settings once
     from purchasing.data import org_repository, user_pool
     from purchasing.domain.orgs import Role
+    from purchasing.services import users_service
 
     existing = org_repository.get_org(org_id)
     if existing is None and not name:

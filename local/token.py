@@ -48,9 +48,10 @@ def issue(org: str, email: str, roles: list[str], running: stack.Stack, secret: 
     `secret`, that becomes the user's password (to sign in to the web console with), else a
     random one."""
     connect(running)
-    from purchasing import users_service  # after connect: the shared layer reads its settings once
+    # after connect: the shared layer reads its settings once
     from purchasing.data import org_repository, user_pool
     from purchasing.domain.orgs import Role
+    from purchasing.services import users_service
 
     wanted = [Role(role) for role in roles]
     if org_repository.get_org(org) is None:

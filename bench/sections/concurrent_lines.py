@@ -36,10 +36,10 @@ RESET = 10
 def run(ctx: Context) -> Result:
     cloud = ctx.cloud()
     cloud.po_api  # noqa: B018 (imports the handler, and with it the layer, under its environment)
-    from purchasing import po_service
     from purchasing.api.auth import principal_from_claims
     from purchasing.api.schemas import CreateLineRequest
     from purchasing.domain.errors import ConcurrentUpdate
+    from purchasing.services import po_service
 
     org = f"bench-race-{uuid.uuid4().hex[:8]}"
     principal = principal_from_claims(claims(org))

@@ -41,12 +41,12 @@ WARMUP = 0  # the first delivery (below) runs every path the runs take: handler,
 
 # label -> (module name, function name) of what is timed inside a delivery
 PROBES = {
-    "recompute_batch": ("purchasing.status_service", "recompute_batch"),
+    "recompute_batch": ("purchasing.services.status_service", "recompute_batch"),
     "get_stored": ("purchasing.data.po_repository", "get_stored"),
     "to_domain": ("purchasing.data.po_repository", "_to_domain"),
     "derive": ("purchasing.data.po_repository", "recompute"),
     "materialize": ("purchasing.data.po_repository", "materialize"),
-    "publish": ("purchasing.status_service", "_publish_status_change"),
+    "publish": ("purchasing.services.status_service", "_publish_status_change"),
 }
 
 

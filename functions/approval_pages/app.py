@@ -17,13 +17,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
-from purchasing import approval_service
 from purchasing.api import pages
 from purchasing.api.http import FORM, JSON, Api, control_character_field
 from purchasing.api.problems import problem_responses
 from purchasing.domain.approvals import LinkDead, NotYours
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import approval_service
 
 app = Api(media_types=(FORM, JSON))
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]

@@ -10,13 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import po_document_service
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, PoId, caller, ok
 from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import create_once
-from purchasing.document_service import DownloadLink, Upload
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import po_document_service
+from purchasing.services.document_service import DownloadLink, Upload
 
 app = Api()
 

@@ -11,7 +11,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from purchasing import order_service
 from purchasing.api.auth import Principal
 from purchasing.api.http import (
     WRITERS,
@@ -37,10 +36,11 @@ from purchasing.api.order_schemas import (
 from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import M, create_once
-from purchasing.document_service import DownloadLink, Upload
 from purchasing.domain.blanket_pos import BlanketPo
 from purchasing.domain.orders import Invoice, Order, OrderStatus
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import order_service
+from purchasing.services.document_service import DownloadLink, Upload
 
 app = Api()
 _ID = r"^[0-9a-f]{32}$"

@@ -14,16 +14,16 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import order_service
 from purchasing.api import pages, partner_page
 from purchasing.api.base_schemas import Problem
 from purchasing.api.http import Api, ok
 from purchasing.api.order_schemas import PartnerUploadRequest
 from purchasing.api.problems import PROBLEM_JSON, problem, problem_responses
-from purchasing.document_service import Upload
 from purchasing.domain.errors import DomainError
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import order_service
+from purchasing.services.document_service import Upload
 
 app = Api()
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed partner link")]

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import parts_service
 from purchasing.api.http import WRITERS, Api, caller, ok
 from purchasing.api.schemas import PutPartRequest
 from purchasing.domain.model import Part, PartInventory
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import parts_service
 
 app = Api()
 

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import po_service
 from purchasing.api.http import (
     WRITERS,
     Api,
@@ -32,6 +31,7 @@ from purchasing.api.schemas import (
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.domain.model import Line, PurchaseOrder, Status
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import po_service
 
 app = Api()
 

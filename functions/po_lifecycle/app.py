@@ -6,14 +6,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import approval_service, pdf_service, po_service
 from purchasing.api.http import WRITERS, Api, IfMatch, LineId, PoId, caller, ok, po_response, version_from
 from purchasing.api.schemas import HistoryList, ReceiptRequest
-from purchasing.approval_service import RouteView
 from purchasing.domain.model import Line, PurchaseOrder
 from purchasing.domain.purchase_orders import find_line
 from purchasing.observability import logger, metrics, tracer
-from purchasing.pdf_service import PdfLink
+from purchasing.services import approval_service, pdf_service, po_service
+from purchasing.services.approval_service import RouteView
+from purchasing.services.pdf_service import PdfLink
 
 app = Api()
 CONFLICTS = (404, 409, 412)

@@ -7,8 +7,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import status_service
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import status_service
 
 # Report every failed PO's records, even when that is all of them: Lambda retries from the first.
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -15,13 +15,13 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import pdf_service
 from purchasing.api import pages
 from purchasing.api.http import Api
 from purchasing.api.problems import problem_responses
 from purchasing.domain.errors import NotFound
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import pdf_service
 
 app = Api()
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]

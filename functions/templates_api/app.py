@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import template_service
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, caller, ok, po_response
 from purchasing.api.template_schemas import (
     HEX32,
@@ -22,6 +21,7 @@ from purchasing.data.idempotency import create_once
 from purchasing.domain.model import PurchaseOrder
 from purchasing.domain.templates import PurchaseTemplate
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import template_service
 
 app = Api()
 TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]

@@ -9,12 +9,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing import users_service
 from purchasing.api.auth import ADMIN
 from purchasing.api.http import Api, caller, ok
 from purchasing.api.user_schemas import InviteUserRequest, UpdateUserRequest, UserList
 from purchasing.domain.orgs import OrgUser
 from purchasing.observability import logger, metrics, tracer
+from purchasing.services import users_service
 
 app = Api()
 

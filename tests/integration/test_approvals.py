@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from purchasing import status_service
 from purchasing.data import settings_repository
 from purchasing.domain.approval_links import LinkClaims, sign
 from purchasing.domain.approval_route import STORED, ApprovalPolicy
+from purchasing.services import status_service
 from tests.conftest import LINK_SECRET, Api, Reply, Stream, Topic, claims, new_po_body
 
 BUYER = "buyer@acme.example.com"

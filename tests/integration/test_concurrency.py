@@ -73,10 +73,10 @@ def test_concurrent_line_adds_all_land_with_distinct_numbers(api: Api) -> None:
     Powertools' resolver keeps the current event in a class attribute, so two requests in one
     process swap bodies, which stored one writer's line twice and lost another's. Lambda never runs
     two invocations in one environment, and the local gateway runs one at a time.)"""
-    from purchasing import po_service
     from purchasing.api.auth import principal_from_claims
     from purchasing.api.schemas import CreateLineRequest
     from purchasing.domain.errors import ConcurrentUpdate
+    from purchasing.services import po_service
 
     po = create_po(api, lines=0)
     principal, gate = principal_from_claims(claims()), threading.Barrier(8)

@@ -16,8 +16,8 @@ import boto3
 import pytest
 import requests
 
-from purchasing import ingest_service
 from purchasing.domain import documents
+from purchasing.services import ingest_service
 from tests.conftest import Api, claims, new_po_body
 
 BUCKET = os.environ["DOCUMENTS_BUCKET"]

@@ -19,11 +19,11 @@ from botocore.exceptions import ClientError
 from local import template
 from local.lambda_events import LambdaContext
 from local.queue_pump import sqs_record
-from purchasing import document_service, ingest_service, order_service
 from purchasing.data import documents_repository
 from purchasing.data import uploads as uploads_data
-from purchasing.document_service import UploadRequest
 from purchasing.domain.documents import DocumentKey, OwnerKind
+from purchasing.services import document_service, ingest_service, order_service
+from purchasing.services.document_service import UploadRequest
 from tests.conftest import Api, claims, new_po_body
 
 BUCKET = os.environ["DOCUMENTS_BUCKET"]

@@ -15,7 +15,6 @@ import pytest
 
 from local import template
 from local.lambda_events import LambdaContext, api_event
-from purchasing import order_service, users_service
 from purchasing.api.auth import Principal
 from purchasing.api.order_schemas import SetPoRequest
 from purchasing.data import documents_repository, orders_repository
@@ -24,6 +23,7 @@ from purchasing.domain.documents import DocumentKey, OwnerKind
 from purchasing.domain.errors import BlanketPoCapExceeded
 from purchasing.domain.model import Document, utc_now
 from purchasing.domain.orders import PoMode
+from purchasing.services import order_service, users_service
 from tests.conftest import LINK_SECRET, Api, Reply, claims
 
 ORG = "acme"

@@ -18,7 +18,7 @@ BLANKET = {"poNumber": "BLK-1", "customer": {"name": "Initech"}, "currency": "US
 @pytest.fixture(autouse=True)
 def customer_pos_enabled(aws: None) -> None:
     """acme has customer POs switched on (as `make org` does): orders and blanket POs work."""
-    from purchasing import users_service
+    from purchasing.services import users_service
 
     users_service.register_org("acme", "acme inc.", customer_pos=True)
 

@@ -12,10 +12,10 @@ import jwt
 import pytest
 
 from local import cloud, org, stack, template, token
-from purchasing import users_service
 from purchasing.config import settings
 from purchasing.data import org_repository
 from purchasing.domain.orgs import OrgUser, Role
+from purchasing.services import users_service
 from tests.conftest import Api, claims, new_po_body
 
 ADMIN_SUB = "admin-sub-acme"

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from purchasing.api.upload_schemas import ContentType, UploadDocumentRequest
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, OwnerKind
-from purchasing.ingest_service import rejection_reason
+from purchasing.services.ingest_service import rejection_reason
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"

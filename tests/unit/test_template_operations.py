@@ -143,7 +143,7 @@ def test_failed_timed_out_and_expired_rounds_are_alarmed() -> None:
         (("service", _powertools("POWERTOOLS_SERVICE_NAME")),),
     )
     assert expired in _alarmed()
-    code = (ROOT / "layers/shared/purchasing/status_service.py").read_text(encoding="utf-8")
+    code = (ROOT / "layers/shared/purchasing/services/status_service.py").read_text(encoding="utf-8")
     assert 'name="ApprovalRoundsExpired"' in code
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
-from purchasing.document_service import UploadRequest
+from purchasing.services.document_service import UploadRequest
 
 # A display name only (the S3 key is server-chosen): no path separators, no control characters.
 FileName = Annotated[

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from purchasing import parts_service
 from purchasing.api.auth import Principal
 from purchasing.api.schemas import (
     CreateLineRequest,
@@ -37,6 +36,7 @@ from purchasing.domain.model import (
     Status,
     utc_now,
 )
+from purchasing.services import parts_service
 
 MAX_ATTEMPTS = 5
 

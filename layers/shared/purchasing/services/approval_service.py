@@ -21,7 +21,7 @@ from purchasing.domain.approval_route import (
 )
 from purchasing.domain.errors import VersionMismatch
 from purchasing.domain.model import ApprovalRequest, ApprovalStatus, PurchaseOrder, utc_now
-from purchasing.po_service import get
+from purchasing.services.po_service import get
 
 
 class RouteView(ApprovalRoute):

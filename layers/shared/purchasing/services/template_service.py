@@ -6,7 +6,6 @@ A PO made from a template goes through the very path a client's `POST /pos` take
 
 from __future__ import annotations
 
-from purchasing import parts_service, po_service
 from purchasing.api.auth import Principal
 from purchasing.api.schemas import CreatePoRequest, LineFields
 from purchasing.api.template_schemas import CreatePoFromTemplateRequest, CreateTemplateRequest
@@ -15,6 +14,7 @@ from purchasing.domain import templates
 from purchasing.domain.errors import InvalidRequest, NotFound
 from purchasing.domain.model import PurchaseOrder, Supplier, utc_now
 from purchasing.domain.templates import PurchaseTemplate, TemplateSummary
+from purchasing.services import parts_service, po_service
 
 
 def create(principal: Principal, request: CreateTemplateRequest) -> PurchaseTemplate:

@@ -24,12 +24,12 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_plus
 
-from purchasing import order_service
 from purchasing.data import documents_repository, uploads
 from purchasing.data.tables import DocumentItem
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
 from purchasing.domain.model import utc_now
+from purchasing.services import order_service
 
 TYPE_NAMES = {"application/pdf": "PDF document", "image/png": "PNG image", "image/jpeg": "JPEG image"}
 ATTACHED_ELSEWHERE = (OwnerKind.ORDER, OwnerKind.BLANKET)  # kinds the order service attaches

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from purchasing import document_service
 from purchasing.api.auth import Principal
 from purchasing.data import documents_repository, orders_repository, org_repository, secrets
 from purchasing.data.orders_repository import BlanketRefused, StoredOrder, VersionConflict
-from purchasing.document_service import DownloadLink, Upload
 from purchasing.domain import blanket_pos, orders, orgs, partner_links
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
@@ -35,6 +33,8 @@ from purchasing.domain.orders import (
 )
 from purchasing.domain.partner_links import PartnerClaims
 from purchasing.observability import logger
+from purchasing.services import document_service
+from purchasing.services.document_service import DownloadLink, Upload
 
 if TYPE_CHECKING:  # the API's request models; the ingest, which calls the hook below, needs none
     from purchasing.api.order_schemas import (
