@@ -1,5 +1,6 @@
 // Customer orders: the list by status, a new order, and an order's page: its status moves, the
 // customer's PO in its three modes (number only, full upload, blanket PO), partner links, documents.
+import { Problem } from "../api.js";
 import { clearProblems, date, field, h, money, table, toast } from "../ui.js";
 import { canWrite, facts, placeProblem, postToS3 } from "./fields.js";
 
@@ -253,8 +254,7 @@ async function attachForm(ctx, state, reload) {
 // bar, then the order read until the ingest has checked it. Returns the accepted document's id.
 async function upload(ctx, order, form, progress, status) {
   const chosen = form.elements.file.files[0];
-  if (!chosen) throw { status: 422, title: "Invalid request", detail: "choose the customer's PO document",
-    errors: [{ field: "file", message: "choose a PDF, PNG or JPEG file" }] };
+  if (!chosen) throw fileProblem(422, "No file", "choose the customer's PO document (PDF, PNG or JPEG)");
   const presigned = (await ctx.api("POST", `/orders/${order.id}/documents`, {
     body: { fileName: chosen.name, contentType: chosen.type || "application/octet-stream", size: chosen.size },
   })).body;
@@ -263,9 +263,8 @@ async function upload(ctx, order, form, progress, status) {
   try {
     await postToS3(presigned, chosen, (fraction) => { progress.value = String(Math.round(fraction * 100)); });
   } catch (error) {
-    throw { status: 502, title: "Upload failed", detail: error.message, errors: [{ field: "file", message: error.message }] };
+    throw fileProblem(502, "Upload failed", error.message);
   }
-  progress.value = "100";
   status.textContent = `${chosen.name} uploaded; checking it…`;
   const deadline = Date.now() + WAIT_FOR_CHECK_SECONDS * 1000;
   while (Date.now() < deadline) {
@@ -276,14 +275,15 @@ async function upload(ctx, order, form, progress, status) {
       return document.id;
     }
     if (document && document.status !== "PENDING") {
-      const reason = `${chosen.name} was ${document.status.toLowerCase()}: ${document.reason || "not accepted"}`;
-      throw { status: 422, title: "Document not accepted", detail: reason, errors: [{ field: "file", message: reason }] };
+      throw fileProblem(422, "Document not accepted", `${chosen.name} was ${document.status}: ${document.reason || "not accepted"}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  const late = `${chosen.name} is still being checked; attach it once it shows as ACCEPTED below.`;
-  throw { status: 409, title: "Not checked yet", detail: late, errors: [{ field: "file", message: late }] };
+  throw fileProblem(409, "Not checked yet", `${chosen.name} is still being checked; attach it once it shows as ACCEPTED below.`);
 }
+
+const fileProblem = (status, title, message) =>
+  new Problem(status, { title, detail: message, errors: [{ field: "file", message }] });
 
 function partnerLinkForm(ctx, order) {
   const output = h("div", { id: "partner-link", "aria-live": "polite" });

@@ -75,9 +75,12 @@ function policyEditor(ctx, loaded, onSaved) {
     if (!button) return;
     const list = readLevels(levels);
     const index = Number(button.dataset.index);
-    if (button.dataset.action === "remove") list.splice(index, 1);
-    if (button.dataset.action === "up" && index > 0) list.splice(index - 1, 0, ...list.splice(index, 1));
+    const moved = button.dataset.action === "up" ? index - 1 : null;
+    if (moved === null) list.splice(index, 1);
+    else list.splice(moved, 0, ...list.splice(index, 1));
     drawLevels(levels, list);
+    // keep the keyboard where the user was: on the moved level, or on "Add level"
+    (moved === null ? addButton : levels.querySelector(`[name="levels[${moved}].name"]`)).focus();
   });
 
   form.addEventListener("submit", async (event) => {

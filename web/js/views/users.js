@@ -83,9 +83,14 @@ function usersTable(ctx, users, reload) {
         button.textContent = `Confirm: disable ${user.email}`;
         return;
       }
-      await ctx.api("DELETE", `/users/${encodeURIComponent(user.id)}`);
-      toast(`${user.email} can no longer sign in`);
-      await reload();
+      try {
+        await ctx.api("DELETE", `/users/${encodeURIComponent(user.id)}`);
+        toast(`${user.email} can no longer sign in`);
+        await reload();
+      } catch (problem) {
+        if (!problem.status) throw problem;
+        toast(`${problem.title}: ${problem.detail}`, "error");
+      }
     });
     return button;
   };
