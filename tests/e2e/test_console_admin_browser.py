@@ -301,6 +301,11 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     browser.find_element(By.ID, "attach-po").click()
     wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"), "the cap's 409")
     assert "800.00 of its cap 2000.00 left" in text(browser, "#attach-po-form .form-alert")
+    fill(browser, "poNumber", "GX-BLANKET-2026/3")
+    browser.find_element(By.CSS_SELECTOR, "#attach-po-form button.reload").click()  # what was typed stays
+    wait(browser, lambda: not browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"), "the reload")
+    assert browser.find_element(By.ID, "mode-BLANKET").is_selected()
+    assert value(browser, "poNumber") == "GX-BLANKET-2026/3"
 
     go(browser, "#/blanket-pos", "blanket-table")
     assert text(browser, "#blanket-table td.consumed") == "1,200.00 USD"

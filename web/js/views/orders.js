@@ -110,11 +110,12 @@ function idempotencyKey(form) {
 
 // --- an order -----------------------------------------------------------------------------------
 
-export async function renderOrder(root, params, ctx) {
+// `kept`: what was typed in the attach form before a reload (a 409 or 412), filled in again.
+export async function renderOrder(root, params, ctx, kept = {}) {
   const loaded = await ctx.api("GET", `/orders/${params.id}`);
   const order = loaded.body;
   const state = { etag: loaded.etag, order };
-  const reload = () => renderOrder(root, params, ctx);
+  const reload = (typed) => renderOrder(root, params, ctx, typed);
   const writer = canWrite(ctx.user);
   const blanket = order.customerPo?.blanketPoId
     ? (await ctx.api("GET", `/blanket-pos/${order.customerPo.blanketPoId}`)).body : null;
@@ -130,7 +131,7 @@ export async function renderOrder(root, params, ctx) {
     HAS_AN_INVOICE.includes(order.status)
       ? h("p", {}, h("a", { href: `#/orders/${order.id}/invoice`, id: "invoice-link" }, "Invoice")) : "",
     customerPoSection(order, blanket),
-    writer && TAKES_A_PO.includes(order.status) ? await attachForm(ctx, state, reload) : "",
+    writer && TAKES_A_PO.includes(order.status) ? await attachForm(ctx, state, reload, kept) : "",
     writer && !TAKES_A_PO.includes(order.status) && !order.customerPo
       ? h("p", { class: "hint" }, `A customer PO can be attached once the order is PROCESSING (or COMPLETED); it is ${order.status}.`) : "",
     writer && TAKES_A_PO.includes(order.status) ? partnerLinkForm(ctx, order) : "",
@@ -151,7 +152,7 @@ function movesBar(ctx, state, reload) {
         await reload();
       } catch (problem) {
         if (!problem.status) throw problem;
-        placeProblem(bar, problem);
+        placeProblem(bar, problem, { reload: () => reload() });
       }
     });
     bar.append(button, " ");
@@ -193,7 +194,7 @@ function documentName(order, documentId) {
   return document ? document.fileName : documentId;
 }
 
-async function attachForm(ctx, state, reload) {
+async function attachForm(ctx, state, reload, kept) {
   const { order } = state;
   const blankets = (await ctx.api("GET", "/blanket-pos", { query: { limit: "100" } })).body.items
     .filter((blanket) => blanket.currency === order.currency);
@@ -223,6 +224,9 @@ async function attachForm(ctx, state, reload) {
     file.hidden = mode !== "FULL_UPLOAD";
     blanket.hidden = mode !== "BLANKET";
   };
+  for (const name of ["mode", "poNumber", "blanketPoId"]) {
+    if (kept[name]) form.elements[name].value = kept[name];
+  }
   modes.addEventListener("change", showMode);
   showMode();
   form.addEventListener("submit", async (event) => {
@@ -244,7 +248,8 @@ async function attachForm(ctx, state, reload) {
           if (["documentId", "fileName", "contentType", "size"].includes(error.field)) error.field = "file";
         }
       }
-      placeProblem(form, problem);
+      const typed = () => Object.fromEntries(["mode", "poNumber", "blanketPoId"].map((name) => [name, form.elements[name].value]));
+      placeProblem(form, problem, { reload: () => reload(typed()) });
     }
   });
   return form;
