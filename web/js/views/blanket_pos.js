@@ -22,10 +22,9 @@ export async function render(root, params, ctx) {
   more.addEventListener("click", () => load(true));
   root.replaceChildren(
     h("h1", {}, "Blanket POs"),
-    canWrite(ctx.user) ? newBlanketForm(ctx) : "",
-    h("h2", {}, "Blanket POs"),
     list,
     more,
+    canWrite(ctx.user) ? newBlanketForm(ctx) : "",
   );
   await load(false);
 }
@@ -48,12 +47,13 @@ function newBlanketForm(ctx) {
     "form",
     { id: "blanket-form", novalidate: true, "aria-labelledby": "blanket-heading" },
     h("h2", { id: "blanket-heading" }, "New blanket PO"),
-    field("Customer PO number", { name: "poNumber", required: true, autocomplete: "off" }),
-    field("Customer", { name: "customer.name", required: true, autocomplete: "organization" }),
-    field("Customer email", { name: "customer.email", type: "email" }),
-    field("Currency", { name: "currency", maxlength: 3, value: "USD", required: true }),
-    field("Cap", { name: "cap", inputmode: "decimal" }, { hint: "What all orders together may draw; empty: no cap." }),
-    field("End date", { name: "endDate", type: "date" }, { hint: "The last day an order may draw on it; empty: none." }),
+    h("div", { class: "grid" },
+      field("Customer PO number", { name: "poNumber", required: true, autocomplete: "off" }),
+      field("Customer", { name: "customer.name", required: true, autocomplete: "organization" }),
+      field("Customer email", { name: "customer.email", type: "email" }),
+      field("Currency", { name: "currency", maxlength: 3, value: "USD", required: true }),
+      field("Cap", { name: "cap", inputmode: "decimal" }, { hint: "What all orders together may draw; empty: no cap." }),
+      field("End date", { name: "endDate", type: "date" }, { hint: "The last day an order may draw on it; empty: none." })),
     h("button", { type: "submit", id: "blanket-create" }, "Create blanket PO"),
   );
   form.addEventListener("submit", async (event) => {

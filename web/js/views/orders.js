@@ -47,11 +47,10 @@ export async function render(root, params, ctx) {
   more.addEventListener("click", () => load(true));
   root.replaceChildren(
     h("h1", {}, "Customer orders"),
-    canWrite(ctx.user) ? newOrderForm(ctx) : "",
-    h("h2", {}, "Orders"),
     filter,
     list,
     more,
+    canWrite(ctx.user) ? newOrderForm(ctx) : "",
   );
   await load(false);
 }
@@ -74,10 +73,11 @@ function newOrderForm(ctx) {
     "form",
     { id: "order-form", novalidate: true, "aria-labelledby": "order-heading" },
     h("h2", { id: "order-heading" }, "New order"),
-    field("Customer", { name: "customer.name", required: true, autocomplete: "organization" }),
-    field("Customer email", { name: "customer.email", type: "email" }),
-    field("Amount", { name: "amount", inputmode: "decimal", required: true }, { hint: "A decimal such as 1250.00." }),
-    field("Currency", { name: "currency", maxlength: 3, value: "USD", required: true }),
+    h("div", { class: "grid" },
+      field("Customer", { name: "customer.name", required: true, autocomplete: "organization" }),
+      field("Customer email", { name: "customer.email", type: "email" }),
+      field("Amount", { name: "amount", inputmode: "decimal", required: true }, { hint: "A decimal such as 1250.00." }),
+      field("Currency", { name: "currency", maxlength: 3, value: "USD", required: true })),
     field("Description", { name: "description", rows: 2 }, { tag: "textarea" }),
     h("button", { type: "submit", id: "order-create" }, "Create order"),
   );
