@@ -168,7 +168,8 @@ function drawLevels(container, list) {
       h("legend", {}, `Level ${index + 1}`),
       h("div", { class: "grid" }, ...inputs),
       h("div", { class: "actions" },
-        index > 0 ? h("button", { type: "button", "data-action": "up", "data-index": index }, "Move up") : "",
+        index > 0 ? h("button", { type: "button", "data-action": "up", "data-index": index,
+          "aria-label": `Move level ${index + 1} up` }, "Move up") : "",
         h("button", { type: "button", "data-action": "remove", "data-index": index },
           `Remove level ${index + 1}`)),
     );
