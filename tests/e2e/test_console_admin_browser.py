@@ -7,6 +7,7 @@ screen is written to the tour (docs/tour/), at 1280 px wide, and the policy edit
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,11 +33,17 @@ def signed_in(browser: Any, cloud: LocalCloud, org: str, role: str = "admin") ->
     from selenium.webdriver.common.by import By
 
     email = f"{role}+{org}@acme.example"
+    command = ["local.token", "--org", org, "--email", email, "--role", role, "--password", PASSWORD]
+    env = {**os.environ, "LOCAL_CLOUD_DIR": str(cloud.state)}
     done = subprocess.run(
-        [sys.executable, "-m", "local.token", "--org", org, "--email", email, "--role", role,
-         "--password", PASSWORD],
-        cwd=ROOT, env=_env(cloud), capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     browser.set_window_size(1280, 900)
     browser.get(f"{cloud.url}/")
@@ -50,16 +57,13 @@ def signed_in(browser: Any, cloud: LocalCloud, org: str, role: str = "admin") ->
     return Client(cloud.url, done.stdout.strip())
 
 
-def _env(cloud: LocalCloud) -> dict[str, str]:
-    import os
-
-    return {**os.environ, "LOCAL_CLOUD_DIR": str(cloud.state)}
-
-
 def wait(browser: Any, condition: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:
+    """`condition()`'s first truthy answer; an element the view replaced meanwhile is asked again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, seconds, poll_frequency=0.1).until(
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, seconds, poll_frequency=0.1, ignored_exceptions=ignored).until(
         lambda _: condition(), message=f"not within {seconds}s: {what}"
     )
 
@@ -96,7 +100,9 @@ def field_error(browser: Any, name: str) -> str:
     from selenium.webdriver.common.by import By
 
     found = browser.find_elements(
-        By.XPATH, f'//*[@name="{name}"]/ancestor::div[contains(@class, "field")][1]//*[contains(@class, "field-error")]'
+        By.XPATH,
+        f'//*[@name="{name}"]/ancestor::div[contains(@class, "field")][1]'
+        '//*[contains(@class, "field-error")]',
     )
     return " ".join(element.text for element in found)
 
@@ -170,7 +176,11 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     other = {"levels": [{"name": "Director", "approvers": ["dir@acme-corp.example"]}]}
     assert admin("PUT", "/settings/approval-policy", other, headers={"If-Match": '"1"'}).status == 200
     browser.find_element(By.ID, "policy-save").click()
-    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#policy-form .form-alert.conflict"), "the 412")
+    wait(
+        browser,
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#policy-form .form-alert.conflict"),
+        "the 412",
+    )
     assert "version 2" in text(browser, "#policy-form .form-alert")
     assert value(browser, "levels[1].minAmount") == "7500"
     browser.find_element(By.CSS_SELECTOR, "#policy-form button.reload").click()
@@ -190,7 +200,9 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     fill(browser, "amount", "7000", within="#route-form")
     fill(browser, "currency", "EUR", within="#route-form")
     browser.find_element(By.ID, "route-preview-button").click()
-    wait(browser, lambda: "7000 EUR at 1.10 = 7700.00 USD" in text(browser, "#route-preview"), "the conversion")
+    wait(
+        browser, lambda: "7000 EUR at 1.10 = 7700.00 USD" in text(browser, "#route-preview"), "the conversion"
+    )
 
     # At 390 px the editor fits the screen (no sideways scrolling)
     browser.set_window_size(390, 844)
@@ -204,7 +216,9 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     fill(browser, "email", f"pat+{org}@acme.example", within="#invite-form")
     browser.find_element(By.ID, "invite-role-approver").click()
     browser.find_element(By.ID, "invite-button").click()
-    wait(browser, lambda: f"pat+{org}@acme.example" in text(browser, "#users-table"), "the invited user's row")
+    wait(
+        browser, lambda: f"pat+{org}@acme.example" in text(browser, "#users-table"), "the invited user's row"
+    )
     invited = [u for u in admin("GET", "/users").json["items"] if u["email"] == f"pat+{org}@acme.example"]
     assert sorted(invited[0]["roles"]) == ["approver", "buyer"]
     fill(browser, "email", "not an email", within="#invite-form")
@@ -270,7 +284,12 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     fill(browser, "poNumber", "GX-7790")
     browser.find_element(By.NAME, "file").send_keys(str(pdf))
     browser.find_element(By.ID, "attach-po").click()
-    wait(browser, lambda: browser.find_elements(By.ID, "customer-po-mode"), "the PO with its document", UPLOAD_SECONDS)
+    wait(
+        browser,
+        lambda: browser.find_elements(By.ID, "customer-po-mode"),
+        "the PO with its document",
+        UPLOAD_SECONDS,
+    )
     assert text(browser, "#customer-po-mode") == "Number and document"
     assert "GX-7790.pdf" in text(browser, "#customer-po")
     go(browser, f"#/orders/{uploaded}/invoice", "invoice")
@@ -289,7 +308,11 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     browser.find_element(By.ID, "mode-BLANKET").click()
     Select(browser.find_element(By.NAME, "blanketPoId")).select_by_index(1)
     browser.find_element(By.ID, "attach-po").click()
-    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#customer-po .blanket-figures"), "the drawn blanket")
+    wait(
+        browser,
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#customer-po .blanket-figures"),
+        "the drawn blanket",
+    )
     assert text(browser, "#customer-po-mode") == "Blanket PO"
     assert text(browser, "#customer-po .consumed") == "1,200.00 USD"
     assert text(browser, "#customer-po .remaining") == "800.00 USD"
@@ -299,11 +322,19 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     browser.find_element(By.ID, "mode-BLANKET").click()
     Select(browser.find_element(By.NAME, "blanketPoId")).select_by_index(1)
     browser.find_element(By.ID, "attach-po").click()
-    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"), "the cap's 409")
+    wait(
+        browser,
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"),
+        "the cap's 409",
+    )
     assert "800.00 of its cap 2000.00 left" in text(browser, "#attach-po-form .form-alert")
     fill(browser, "poNumber", "GX-BLANKET-2026/3")
     browser.find_element(By.CSS_SELECTOR, "#attach-po-form button.reload").click()  # what was typed stays
-    wait(browser, lambda: not browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"), "the reload")
+    wait(
+        browser,
+        lambda: not browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"),
+        "the reload",
+    )
     assert browser.find_element(By.ID, "mode-BLANKET").is_selected()
     assert value(browser, "poNumber") == "GX-BLANKET-2026/3"
 

@@ -4,7 +4,8 @@
 import { Problem } from "../api.js";
 import { date, field, h, showProblem, table } from "../ui.js";
 
-function send(upload, file, progress) {
+// The file to the bucket with the presigned POST's fields; `progress` (a <progress>) follows it.
+export function send(upload, file, progress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [key, value] of Object.entries(upload.fields)) form.append(key, value);

@@ -1,5 +1,5 @@
 // Small helpers the admin and customer-order screens share: problems placed on the nearest input
-// the server's field path names, typed lists and decimals, and the presigned POST with its progress.
+// the server's field path names, typed lists and decimals, roles, and facts as a definition list.
 import { h, showProblem } from "../ui.js";
 
 // The server names fields by path ("levels[1].approvers[0]"); place each error on the input of
@@ -33,32 +33,8 @@ export function decimal(text) {
   return trimmed === "" ? undefined : trimmed;
 }
 
-// POST the file to S3 with the presigned fields; onProgress(fraction) as bytes go up.
-export function postToS3(upload, file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const form = new FormData();
-    for (const [key, value] of Object.entries(upload.fields)) form.append(key, value);
-    form.append("file", file);
-    const request = new XMLHttpRequest();
-    request.open("POST", upload.url);
-    request.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) onProgress(event.loaded / event.total);
-    });
-    request.addEventListener("load", () =>
-      request.status >= 200 && request.status < 300
-        ? resolve(request.status)
-        : reject(new Error(`the storage refused the file (${request.status}): ${request.responseText.slice(0, 200)}`)),
-    );
-    request.addEventListener("error", () => reject(new Error("the upload did not reach the storage")));
-    request.send(form);
-  });
-}
-
-export const canWrite = (user) => hasRole(user, "buyer") || hasRole(user, "admin");
-
-export function hasRole(user, role) {
-  return Boolean(user && (user.roles || []).includes(role));
-}
+// Buyers and admins change orders and blanket POs; approvers only read them (the API enforces it).
+export const canWrite = (user) => ["buyer", "admin"].some((role) => user.roles.includes(role));
 
 // A definition list of [term, value, attributes of the value] pairs (falsy ones are left out),
 // each pair in its own box so that the grid keeps them together at any width.

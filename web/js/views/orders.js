@@ -2,7 +2,8 @@
 // customer's PO in its three modes (number only, full upload, blanket PO), partner links, documents.
 import { Problem } from "../api.js";
 import { clearProblems, date, field, h, money, table, toast } from "../ui.js";
-import { canWrite, facts, placeProblem, postToS3 } from "./fields.js";
+import { send } from "./documents.js";
+import { canWrite, facts, placeProblem } from "./fields.js";
 
 export const title = "Customer orders";
 
@@ -265,11 +266,7 @@ async function upload(ctx, order, form, progress, status) {
   })).body;
   progress.hidden = false;
   status.textContent = `Uploading ${chosen.name}…`;
-  try {
-    await postToS3(presigned, chosen, (fraction) => { progress.value = String(Math.round(fraction * 100)); });
-  } catch (error) {
-    throw fileProblem(502, "Upload failed", error.message);
-  }
+  await send(presigned, chosen, progress);
   status.textContent = `${chosen.name} uploaded; checking it…`;
   const deadline = Date.now() + WAIT_FOR_CHECK_SECONDS * 1000;
   while (Date.now() < deadline) {
