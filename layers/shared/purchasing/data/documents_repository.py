@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
 from purchasing.config import settings
+from purchasing.data.mapping import to_model
 from purchasing.data.tables import DocumentItem, doc_sk, owner_pk
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, DocumentStatus
@@ -139,19 +140,7 @@ def _settle(item: DocumentItem, actions: list[Any]) -> bool:
 
 
 def to_domain(item: DocumentItem) -> Document:
-    return Document(
-        id=item.document_id,
-        file_name=item.file_name,
-        content_type=item.content_type,
-        size=int(item.size),
-        status=item.status,
-        reason=item.reason,
-        source=item.source,
-        uploaded_by=item.uploaded_by,
-        po_number=item.po_number,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return to_model(Document, item, id=item.document_id)
 
 
 # --- S3 --------------------------------------------------------------------------------------------

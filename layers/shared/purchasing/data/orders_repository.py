@@ -28,6 +28,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from purchasing.data import documents_repository
+from purchasing.data.mapping import fields, to_item, to_model
 from purchasing.data.po_repository import Op, failed_items, next_number, query_page, write
 from purchasing.data.tables import (
     BlanketPoItem,
@@ -212,21 +213,15 @@ def _release_ops(org_id: str, order: OrderSummary, release: Release) -> list[Op]
 
 def create_blanket(org_id: str, blanket: BlanketPoSummary) -> None:
     sort_key = f"{blanket.created_at}#{blanket.id}"
-    item = BlanketPoItem(
-        owner_pk(org_id, OwnerKind.BLANKET.value, blanket.id),
-        BLANKET_SK,
+    item = to_item(
+        BlanketPoItem,
+        blanket,
+        pk=owner_pk(org_id, OwnerKind.BLANKET.value, blanket.id),
+        sk=BLANKET_SK,
         blanket_po_id=blanket.id,
-        po_number=blanket.po_number,
         customer_name=blanket.customer.name,
         customer_email=blanket.customer.email,
-        currency=blanket.currency,
-        cap=blanket.cap,
         consumed=Decimal(0),
-        end_date=blanket.end_date.isoformat() if blanket.end_date else None,
-        version=blanket.version,
-        created_at=blanket.created_at,
-        updated_at=blanket.updated_at,
-        created_by=blanket.created_by,
         gsi3pk=org_list_key(org_id, "BLANKETS"),
         gsi3sk=sort_key,
     )
@@ -251,11 +246,7 @@ def get_blanket(org_id: str, blanket_po_id: str) -> BlanketPo | None:
         if isinstance(item, BlanketPoItem):
             header = item
         elif isinstance(item, BlanketUseItem):
-            uses.append(
-                BlanketUse(
-                    order_id=item.order_id, order_number=item.order_number, amount=item.amount, at=item.at
-                )
-            )
+            uses.append(to_model(BlanketUse, item))
         elif isinstance(item, DocumentItem):
             documents.append(documents_repository.to_domain(item))
     if header is None:
@@ -313,23 +304,15 @@ def _transact(ops: Sequence[Op]) -> list[Model]:
 def _order_item(org_id: str, order: OrderSummary, partner_documents: frozenset[str] | set[str]) -> OrderItem:
     sort_key = f"{order.created_at}#{order.id}"
     po = order.customer_po
-    return OrderItem(
-        owner_pk(org_id, OwnerKind.ORDER.value, order.id),
-        ORDER_SK,
+    return to_item(
+        OrderItem,
+        order,
+        pk=owner_pk(org_id, OwnerKind.ORDER.value, order.id),
+        sk=ORDER_SK,
         order_id=order.id,
-        number=order.number,
         customer_name=order.customer.name,
         customer_email=order.customer.email,
-        description=order.description,
-        amount=order.amount,
-        currency=order.currency,
-        status=order.status.value,
         customer_po=po.model_dump(mode="json", by_alias=True) if po else None,
-        version=order.version,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-        created_by=order.created_by,
-        invoiced_at=order.invoiced_at,
         partner_documents=set(partner_documents) or None,
         gsi1pk=order_status_key(org_id, order.status),
         gsi1sk=sort_key,
@@ -339,36 +322,20 @@ def _order_item(org_id: str, order: OrderSummary, partner_documents: frozenset[s
 
 
 def _order_fields(item: OrderItem) -> dict[str, Any]:
-    return {
-        "id": item.order_id,
-        "number": item.number,
-        "status": OrderStatus(item.status),
-        "customer": Customer(name=item.customer_name, email=item.customer_email),
-        "description": item.description,
-        "amount": item.amount,
-        "currency": item.currency,
-        "customer_po": CustomerPo.model_validate(item.customer_po) if item.customer_po else None,
-        "version": int(item.version),
-        "created_at": item.created_at,
-        "updated_at": item.updated_at,
-        "created_by": item.created_by,
-        "invoiced_at": item.invoiced_at,
-    }
+    return fields(
+        OrderSummary,
+        item,
+        id=item.order_id,
+        customer=Customer(name=item.customer_name, email=item.customer_email),
+        customer_po=CustomerPo.model_validate(item.customer_po) if item.customer_po else None,
+    )
 
 
 def _blanket_fields(item: BlanketPoItem) -> dict[str, Any]:
-    return {
-        "id": item.blanket_po_id,
-        "po_number": item.po_number,
-        "customer": Customer(name=item.customer_name, email=item.customer_email),
-        "currency": item.currency,
-        "cap": item.cap,
-        "consumed": item.consumed,
-        "remaining": remaining(item.cap, item.consumed),
-        "end_date": item.end_date,
-        "document_id": item.document_id,
-        "version": int(item.version),
-        "created_at": item.created_at,
-        "updated_at": item.updated_at,
-        "created_by": item.created_by,
-    }
+    return fields(
+        BlanketPoSummary,
+        item,
+        id=item.blanket_po_id,
+        customer=Customer(name=item.customer_name, email=item.customer_email),
+        remaining=remaining(item.cap, item.consumed),
+    )

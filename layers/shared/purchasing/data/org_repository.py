@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
+from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import OrgItem, OrgUserItem
 from purchasing.domain.errors import ConcurrentUpdate
-from purchasing.domain.orgs import Org, OrgUser, Role
+from purchasing.domain.orgs import Org, OrgUser
 
 ORG_SK = "ORG"
 USER_PREFIX = "USER#"
@@ -21,16 +22,14 @@ def get_org(org_id: str) -> Org | None:
         item = OrgItem.get(_pk(org_id), ORG_SK)
     except OrgItem.DoesNotExist:
         return None
-    return Org(id=org_id, name=item.name, customer_pos=item.customer_pos, created_at=item.created_at)
+    return to_model(Org, item, id=org_id)
 
 
 def put_org(org: Org) -> None:
     """Create the entry, or change its name and features (its creation time stays)."""
     existing = get_org(org.id)
     created_at = existing.created_at if existing else org.created_at
-    OrgItem(
-        pk=_pk(org.id), sk=ORG_SK, name=org.name, customer_pos=org.customer_pos, created_at=created_at
-    ).save()
+    to_item(OrgItem, org, pk=_pk(org.id), sk=ORG_SK, created_at=created_at).save()
 
 
 def list_users(org_id: str) -> list[OrgUser]:
@@ -49,17 +48,7 @@ def get_user(org_id: str, user_id: str) -> tuple[OrgUser, str] | None:
 
 
 def put_user(org_id: str, user: OrgUser, username: str, *, new: bool = False) -> None:
-    item = OrgUserItem(
-        pk=_pk(org_id),
-        sk=USER_PREFIX + user.id,
-        email=user.email,
-        username=username,
-        roles=[role.value for role in user.roles],
-        enabled=user.enabled,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-        created_by=user.created_by,
-    )
+    item = to_item(OrgUserItem, user, pk=_pk(org_id), sk=USER_PREFIX + user.id, username=username)
     try:
         item.save(condition=OrgUserItem.pk.does_not_exist() if new else None)
     except PutError as error:
@@ -69,12 +58,4 @@ def put_user(org_id: str, user: OrgUser, username: str, *, new: bool = False) ->
 
 
 def _user(item: OrgUserItem) -> OrgUser:
-    return OrgUser(
-        id=item.sk.removeprefix(USER_PREFIX),
-        email=item.email,
-        roles=[Role(str(role)) for role in item.roles or []],
-        enabled=item.enabled,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        created_by=item.created_by,
-    )
+    return to_model(OrgUser, item, id=item.sk.removeprefix(USER_PREFIX), roles=list(item.roles or []))

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from pynamodb.exceptions import PutError
 
+from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import LotItem, PartItem, PartsPartitionItem, part_pk
-from purchasing.domain.model import InventoryLot, LotStatus, Part, PartInventory, PurchaseType
+from purchasing.domain.model import InventoryLot, Part, PartInventory
 
 PART_SK = "PART"
 
@@ -19,14 +20,7 @@ def lot_sk(po_id: str, line_id: str) -> str:
 
 def put_part(org_id: str, part: Part) -> bool:
     """Create or replace a part; True when it is new."""
-    item = PartItem(
-        pk=part_pk(org_id, part.id),
-        sk=PART_SK,
-        part_id=part.id,
-        name=part.name,
-        purchase_type=part.purchase_type.value,
-        updated_at=part.updated_at,
-    )
+    item = to_item(PartItem, part, pk=part_pk(org_id, part.id), sk=PART_SK, part_id=part.id)
     try:
         item.save(condition=PartItem.pk.does_not_exist())
         return True
@@ -70,38 +64,15 @@ def write_lots(org_id: str, part_lots: Iterable[tuple[str, str, str, InventoryLo
             if lot is None:
                 batch.delete(LotItem(pk=pk, sk=sk))
                 continue
+            on_order, in_stock = lot.on_order_quantity, lot.in_stock_quantity
             batch.save(
-                LotItem(
-                    pk=pk,
-                    sk=sk,
-                    part_id=part_id,
-                    po_id=lot.po_id,
-                    po_number=lot.po_number,
-                    line_id=lot.line_id,
-                    status=lot.status.value,
-                    on_order=lot.on_order_quantity,
-                    in_stock=lot.in_stock_quantity,
-                    updated_at=lot.updated_at,
-                )
+                to_item(LotItem, lot, pk=pk, sk=sk, part_id=part_id, on_order=on_order, in_stock=in_stock)
             )
 
 
 def _part(item: PartItem) -> Part:
-    return Part(
-        id=item.part_id,
-        name=item.name,
-        purchase_type=PurchaseType(item.purchase_type),
-        updated_at=item.updated_at,
-    )
+    return to_model(Part, item, id=item.part_id)
 
 
 def _lot(item: LotItem) -> InventoryLot:
-    return InventoryLot(
-        po_id=item.po_id,
-        po_number=item.po_number,
-        line_id=item.line_id,
-        status=LotStatus(item.status),
-        on_order_quantity=item.on_order,
-        in_stock_quantity=item.in_stock,
-        updated_at=item.updated_at,
-    )
+    return to_model(InventoryLot, item, on_order_quantity=item.on_order, in_stock_quantity=item.in_stock)

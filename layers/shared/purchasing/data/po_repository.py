@@ -32,6 +32,7 @@ from pynamodb.transactions import TransactWrite
 
 from purchasing.config import settings
 from purchasing.data import documents_repository
+from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import (
     HEADER_SK,
     ApprovalItem,
@@ -62,7 +63,6 @@ from purchasing.domain.model import (
     Line,
     PoSummary,
     PurchaseOrder,
-    RoundStatus,
     Status,
     Supplier,
     Totals,
@@ -515,38 +515,24 @@ def _api_header_actions(org_id: str, po: PurchaseOrder) -> list[Action]:
 
 
 def _line_item(org_id: str, po_id: str, line: Line, written_by: str | None = None) -> PoLineItem:
-    return PoLineItem(
+    return to_item(
+        PoLineItem,
+        line,
         pk=po_pk(org_id, po_id),
         sk=line_sk(line.line_no),
-        line_no=line.line_no,
-        part_id=line.part_id,
-        description=line.description,
-        quantity=line.quantity,
-        unit_cost=line.unit_cost,
-        eta=line.eta.isoformat() if line.eta else None,
-        paid=line.paid,
-        purchase_type=line.purchase_type.value,
-        quality_clauses=line.quality_clauses,
-        term_requirements=line.term_requirements,
-        custom_attributes=line.custom_attributes,
-        status=line.status.value,
-        received_quantity=line.received_quantity,
-        canceled_quantity=line.canceled_quantity or None,
+        canceled_quantity=line.canceled_quantity or None,  # none closed short: no attribute
         written_by=written_by,
     )
 
 
 def _event_item(org_id: str, po_id: str, event: HistoryEvent) -> HistoryEventItem:
-    return HistoryEventItem(
+    return to_item(
+        HistoryEventItem,
+        event,
         pk=history_pk(org_id, po_id),
         sk=f"EVENT#{event.at}#{event.id}",
         event_id=event.id,
-        at=event.at,
         event_type=event.type,
-        actor=event.actor,
-        actor_id=event.actor_id,
-        summary=event.summary,
-        data=event.data,
     )
 
 
@@ -555,39 +541,19 @@ def _round_sk(number: int) -> str:
 
 
 def _round_item(pk: str, item: ApprovalRound) -> RoundItem:
-    return RoundItem(
-        pk=pk,
-        sk=_round_sk(item.round),
-        round=item.round,
-        status=item.status.value,
-        subtotal=item.subtotal,
-        policy_version=item.policy_version,
-        route=item.route,
-        requested_by=item.requested_by,
-        requested_at=item.requested_at,
-        started=item.started,
-        applied=item.applied,
-    )
+    return to_item(RoundItem, item, pk=pk, sk=_round_sk(item.round))
 
 
 def _request_to_domain(item: ApprovalItem) -> ApprovalRequest:
-    return ApprovalRequest(
+    approvers = sorted(item.approvers or [])
+    return to_model(
+        ApprovalRequest,
+        item,
         id=item.sk,
-        round=int(item.round),
-        level=int(item.level),
-        level_name=item.level_name,
-        approvers=sorted(item.approvers or []),
-        status=ApprovalStatus(item.status),
-        escalation=bool(item.escalation),
+        approvers=approvers,
         requested_at=_timestamp(item.requested_at),
-        timeout_seconds=int(item.timeout_seconds) if item.timeout_seconds is not None else None,
-        decided_by=item.decided_by,
-        decided_at=item.decided_at,
         comment=item.comment or None,
-        published_at=item.published_at,
-        deliveries=deliveries.of_request(
-            sorted(item.approvers or []), item.published_at, _plain_map(item.deliveries)
-        ),
+        deliveries=deliveries.of_request(approvers, item.published_at, _plain_map(item.deliveries)),
     )
 
 
@@ -596,17 +562,8 @@ def _plain_map(value: Any) -> dict[str, Any]:
 
 
 def _round_to_domain(item: RoundItem) -> ApprovalRound:
-    return ApprovalRound(
-        round=int(item.round),
-        status=RoundStatus(item.status),
-        subtotal=item.subtotal,
-        policy_version=int(item.policy_version),
-        route=item.route or {},
-        requested_by=item.requested_by,
-        requested_at=utc_timestamp(item.requested_at),
-        decided_at=item.decided_at,
-        started=bool(item.started),
-        applied=bool(item.applied),
+    return to_model(
+        ApprovalRound, item, route=item.route or {}, requested_at=utc_timestamp(item.requested_at)
     )
 
 
@@ -616,24 +573,15 @@ def _to_domain(
     requests: Sequence[ApprovalItem] = (),
     rounds: Sequence[RoundItem] = (),
 ) -> PurchaseOrder:
-    return PurchaseOrder(
+    return to_model(
+        PurchaseOrder,
+        header,
         id=header.po_id,
-        number=header.number,
-        status=Status(header.status),
-        supplier=Supplier(name=header.supplier_name, email=header.supplier_email),
-        currency=header.currency,
+        supplier=_supplier(header),
         lines=[_line_to_domain(item) for item in sorted(lines, key=lambda item: item.line_no)],
         totals=Totals(subtotal=header.subtotal),
-        custom_attributes=header.custom_attributes or {},
-        version=int(header.version),
-        created_at=header.created_at,
-        updated_at=header.updated_at,
-        created_by=header.created_by,
-        submitted_by=header.submitted_by,
         approvals=[_request_to_domain(item) for item in sorted(requests, key=lambda item: item.sk)],
         approval_rounds=[_round_to_domain(item) for item in sorted(rounds, key=lambda item: int(item.round))],
-        current_round=int(header.current_round or 0),
-        approved_subtotal=header.approved_subtotal,
         approved_baseline=ApprovedBaseline.model_validate(header.approved_baseline)
         if header.approved_baseline
         else None,
@@ -641,51 +589,21 @@ def _to_domain(
 
 
 def _line_to_domain(item: PoLineItem) -> Line:
-    return Line(
-        id=line_id(int(item.line_no)),
-        line_no=int(item.line_no),
-        part_id=item.part_id,
-        description=item.description,
-        quantity=item.quantity,
-        unit_cost=item.unit_cost,
-        eta=item.eta,
-        paid=item.paid,
-        purchase_type=item.purchase_type,
-        quality_clauses=list(item.quality_clauses or []),
-        term_requirements=list(item.term_requirements or []),
-        custom_attributes=item.custom_attributes or {},
-        status=item.status,
-        received_quantity=item.received_quantity,
-        canceled_quantity=item.canceled_quantity or Decimal(0),
-    )
+    return to_model(Line, item, id=line_id(int(item.line_no)))
 
 
 def _event_to_domain(item: HistoryEventItem) -> HistoryEvent:
-    return HistoryEvent(
-        id=item.event_id,
-        at=item.at,
-        type=item.event_type,
-        actor=item.actor,
-        actor_id=item.actor_id,
-        summary=item.summary,
-        data=item.data or {},
-    )
+    return to_model(HistoryEvent, item, id=item.event_id, type=item.event_type)
 
 
 def _to_summary(item: PoHeaderItem) -> PoSummary:
-    return PoSummary(
-        id=item.po_id,
-        number=item.number,
-        status=Status(item.status),
-        supplier=Supplier(name=item.supplier_name, email=item.supplier_email),
-        currency=item.currency,
-        totals=Totals(subtotal=item.subtotal),
-        line_count=int(item.line_count),
-        version=int(item.version),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        created_by=item.created_by,
+    return to_model(
+        PoSummary, item, id=item.po_id, supplier=_supplier(item), totals=Totals(subtotal=item.subtotal)
     )
+
+
+def _supplier(item: PoHeaderItem) -> Supplier:
+    return Supplier(name=item.supplier_name, email=item.supplier_email)
 
 
 # --- cursors -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from purchasing.data import po_repository  # its transactions and pages: one way to do each
+from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import PoPartitionItem, TemplateItem, TemplateLineItem, org_list_key
 from purchasing.domain.model import Supplier
 from purchasing.domain.templates import PurchaseTemplate, TemplateLine, TemplateSummary
@@ -66,19 +67,15 @@ def _new(item: TemplateItem | TemplateLineItem) -> po_repository.Op:
 
 
 def _header_item(org_id: str, template: PurchaseTemplate) -> TemplateItem:
-    return TemplateItem(
-        template_pk(org_id, template.id),
-        HEADER_SK,
+    return to_item(
+        TemplateItem,
+        template,
+        pk=template_pk(org_id, template.id),
+        sk=HEADER_SK,
         template_id=template.id,
-        name=template.name,
         supplier_name=template.supplier.name if template.supplier else None,
         supplier_email=str(template.supplier.email) if template.supplier else None,
-        currency=template.currency,
         line_count=len(template.lines),
-        custom_attributes=template.custom_attributes,
-        source_po_id=template.source_po_id,
-        created_at=template.created_at,
-        created_by=template.created_by,
         gsi3pk=org_list_key(org_id, LIST),
         gsi3sk=f"{template.created_at}#{template.id}",
     )
@@ -99,14 +96,4 @@ def _to_summary(item: TemplateItem) -> TemplateSummary:
         if item.supplier_name and item.supplier_email
         else None
     )
-    return TemplateSummary(
-        id=item.template_id,
-        name=item.name,
-        supplier=supplier,
-        currency=item.currency,
-        line_count=int(item.line_count),
-        custom_attributes=item.custom_attributes or {},
-        source_po_id=item.source_po_id,
-        created_at=item.created_at,
-        created_by=item.created_by,
-    )
+    return to_model(TemplateSummary, item, id=item.template_id, supplier=supplier)
