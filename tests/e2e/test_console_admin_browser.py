@@ -235,11 +235,21 @@ def processing_order(buyer: Client, amount: str) -> str:
     return str(created.json["id"])
 
 
+def attach_the_blanket(browser: Any, order_id: str) -> None:
+    """On the order's page, the customer PO from the first blanket PO the form offers."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    go(browser, f"#/orders/{order_id}", "attach-po-form")
+    browser.find_element(By.ID, "mode-BLANKET").click()
+    Select(browser.find_element(By.NAME, "blanketPoId")).select_by_index(1)
+    browser.find_element(By.ID, "attach-po").click()
+
+
 def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_quotes_it(
     browser: Any, local_cloud: LocalCloud, org: str, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     buyer = signed_in(browser, local_cloud, org, role="buyer")
     assert "Approval policy" not in text(browser, "#nav")  # a buyer sees no admin screens
@@ -304,10 +314,7 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     browser.find_element(By.ID, "blanket-create").click()
     wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".blanket-figures"), "the blanket PO's page")
     assert text(browser, ".blanket-figures .remaining") == "2,000.00 USD"
-    go(browser, f"#/orders/{processing_order(buyer, '1200.00')}", "attach-po-form")
-    browser.find_element(By.ID, "mode-BLANKET").click()
-    Select(browser.find_element(By.NAME, "blanketPoId")).select_by_index(1)
-    browser.find_element(By.ID, "attach-po").click()
+    attach_the_blanket(browser, processing_order(buyer, "1200.00"))
     wait(
         browser,
         lambda: browser.find_elements(By.CSS_SELECTOR, "#customer-po .blanket-figures"),
@@ -318,10 +325,7 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     assert text(browser, "#customer-po .remaining") == "800.00 USD"
 
     # A third order of 900.00 does not fit: the 409 says so next to the blanket it names
-    go(browser, f"#/orders/{processing_order(buyer, '900.00')}", "attach-po-form")
-    browser.find_element(By.ID, "mode-BLANKET").click()
-    Select(browser.find_element(By.NAME, "blanketPoId")).select_by_index(1)
-    browser.find_element(By.ID, "attach-po").click()
+    attach_the_blanket(browser, processing_order(buyer, "900.00"))
     wait(
         browser,
         lambda: browser.find_elements(By.CSS_SELECTOR, "#attach-po-form .form-alert"),

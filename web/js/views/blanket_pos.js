@@ -1,32 +1,22 @@
 // Blanket POs: a customer's PO number and document reused across orders within a cap and an end
 // date. The cap, what is consumed and what remains are the server's figures, shown as they come.
 import { date, field, h, money, table } from "../ui.js";
-import { canWrite, placeProblem } from "./fields.js";
+import { canWrite, paged, placeProblem } from "./fields.js";
 import { blanketFigures } from "./orders.js";
 
 export const title = "Blanket POs";
 
 export async function render(root, params, ctx) {
   const list = h("div", { id: "blanket-list" });
-  const more = h("button", { type: "button", id: "blanket-more", hidden: true }, "More blanket POs");
-  let cursor = null;
-  let items = [];
-  const load = async (append) => {
-    const query = { limit: "25", ...(append && cursor ? { cursor } : {}) };
-    const page = (await ctx.api("GET", "/blanket-pos", { query })).body;
-    cursor = page.nextCursor;
-    more.hidden = !cursor;
-    items = append ? [...items, ...page.items] : page.items;
-    list.replaceChildren(blanketTable(items));
-  };
-  more.addEventListener("click", () => load(true));
+  const show = (items) => list.replaceChildren(blanketTable(items));
+  const { more, load } = paged(ctx, "/blanket-pos", () => ({}), show, "More blanket POs");
   root.replaceChildren(
     h("h1", {}, "Blanket POs"),
     list,
     more,
     canWrite(ctx.user) ? newBlanketForm(ctx) : "",
   );
-  await load(false);
+  await load();
 }
 
 const figure = (amount, currency) => (amount ? money(amount, currency) : "no cap");

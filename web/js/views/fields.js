@@ -42,3 +42,20 @@ export function facts(attrs, ...pairs) {
   return h("dl", { class: "summary", ...attrs }, pairs.filter(Boolean).map(([term, value, valueAttrs]) =>
     h("div", {}, h("dt", {}, term), h("dd", valueAttrs || {}, value))));
 }
+
+// A list read page by page with the API's cursor: `load()` reads the first page (with `query()`'s
+// filters), the returned "More" button each next one; `show(items)` draws every item read so far.
+export function paged(ctx, path, query, show, label) {
+  const more = h("button", { type: "button", hidden: true }, label);
+  let cursor = null;
+  let items = [];
+  const load = async (next = false) => {
+    const page = (await ctx.api("GET", path, { query: { limit: "25", ...query(), ...(next ? { cursor } : {}) } })).body;
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    items = next ? [...items, ...page.items] : page.items;
+    show(items);
+  };
+  more.addEventListener("click", () => load(true));
+  return { more, load };
+}

@@ -3,7 +3,8 @@
 import { Problem } from "../api.js";
 import { clearProblems, date, field, h, money, table, toast } from "../ui.js";
 import { send } from "./documents.js";
-import { canWrite, facts, placeProblem } from "./fields.js";
+import { canWrite, facts, paged, placeProblem } from "./fields.js";
+import { statusBadge } from "./pos.js";
 
 export const title = "Customer orders";
 
@@ -28,24 +29,12 @@ const WAIT_FOR_CHECK_SECONDS = 60;
 
 export async function render(root, params, ctx) {
   const list = h("div", { id: "orders-list", "aria-live": "polite" });
-  const more = h("button", { type: "button", id: "orders-more", hidden: true }, "More orders");
   const filter = h("form", { id: "orders-filter", role: "search" },
     field("Status", { name: "status" }, { tag: "select", choices: [["", "All"], ...STATUSES.map((s) => [s, s])] }));
-  let cursor = null;
-  let items = [];
-  const load = async (append) => {
-    const query = { limit: "25" };
-    if (filter.elements.status.value) query.status = filter.elements.status.value;
-    if (append && cursor) query.cursor = cursor;
-    const page = (await ctx.api("GET", "/orders", { query })).body;
-    cursor = page.nextCursor;
-    more.hidden = !cursor;
-    items = append ? [...items, ...page.items] : page.items;
-    list.replaceChildren(ordersTable(items));
-  };
-  filter.addEventListener("change", () => load(false));
+  const status = () => (filter.elements.status.value ? { status: filter.elements.status.value } : {});
+  const { more, load } = paged(ctx, "/orders", status, (items) => list.replaceChildren(ordersTable(items)), "More orders");
+  filter.addEventListener("change", () => load());
   filter.addEventListener("submit", (event) => event.preventDefault());
-  more.addEventListener("click", () => load(true));
   root.replaceChildren(
     h("h1", {}, "Customer orders"),
     filter,
@@ -53,10 +42,8 @@ export async function render(root, params, ctx) {
     more,
     canWrite(ctx.user) ? newOrderForm(ctx) : "",
   );
-  await load(false);
+  await load();
 }
-
-const statusBadge = (status, id) => h("span", { class: `status ${status}`, id }, status);
 
 function ordersTable(items) {
   return h("div", { id: "orders-table" }, table([
@@ -122,7 +109,7 @@ export async function renderOrder(root, params, ctx, kept = {}) {
     ? (await ctx.api("GET", `/blanket-pos/${order.customerPo.blanketPoId}`)).body : null;
   root.replaceChildren(
     h("p", {}, h("a", { href: "#/orders" }, "← Customer orders")),
-    h("h1", {}, `Order ${order.number} `, statusBadge(order.status, "order-status")),
+    h("h1", {}, `Order ${order.number} `, statusBadge(order.status)),
     facts({},
       ["Customer", [order.customer.name, order.customer.email ? ` <${order.customer.email}>` : ""]],
       ["Amount", money(order.amount, order.currency), { id: "order-amount" }],
