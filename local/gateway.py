@@ -305,7 +305,7 @@ class Gateway:
             claims=claims,
             request_id=request_id,
             stage=self.stage,
-            caller=lambda_events.Caller(request.source_ip, request.host, request.header("User-Agent")),
+            client=lambda_events.Client(request.source_ip, request.host, request.header("User-Agent")),
         )
 
     def lambda_reply(self, result: Any) -> Reply:

@@ -33,7 +33,7 @@ class LambdaContext:
 
 
 @dataclass(frozen=True)
-class Caller:
+class Client:
     """Where a request came from, as API Gateway sees it."""
 
     source_ip: str = "127.0.0.1"
@@ -53,7 +53,7 @@ def proxy_event(
     claims: Mapping[str, str] | None = None,
     request_id: str = "req-1",
     stage: str = "test",
-    caller: Caller = Caller(),
+    client: Client = Client(),
 ) -> dict[str, Any]:
     """The REST API Lambda proxy event (payload 1.0), as API Gateway builds it for a request the
     router matched (its resource and path parameters; `None`: a path no route serves)."""
@@ -75,7 +75,7 @@ def proxy_event(
         "accountId": template.ACCOUNT,
         "protocol": "HTTP/1.1",
         "stage": stage,
-        "domainPrefix": caller.host.split(".")[0].split(":")[0],
+        "domainPrefix": client.host.split(".")[0].split(":")[0],
         "requestTimeEpoch": int(now * 1000),
         "requestId": request_id,
         "identity": {
@@ -83,16 +83,16 @@ def proxy_event(
             "accountId": None,
             "cognitoIdentityId": None,
             "caller": None,
-            "sourceIp": caller.source_ip,
+            "sourceIp": client.source_ip,
             "principalOrgId": None,
             "accessKey": None,
             "cognitoAuthenticationType": None,
             "cognitoAuthenticationProvider": None,
             "userArn": None,
-            "userAgent": caller.user_agent,
+            "userAgent": client.user_agent,
             "user": None,
         },
-        "domainName": caller.host,
+        "domainName": client.host,
         "apiId": "local",
     }
     if claims is not None:
