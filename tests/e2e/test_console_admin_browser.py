@@ -107,7 +107,15 @@ def field_error(browser: Any, name: str) -> str:
     return " ".join(element.text for element in found)
 
 
+UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter((input) => !input.labels?.length && !input.getAttribute('aria-label'))
+  .map((input) => input.outerHTML);"""
+
+
 def shoot(browser: Any, name: str) -> None:
+    """The screen into the tour, once it is usable: every input labelled, nothing wider than the window."""
+    assert browser.execute_script(UNLABELLED) == [], name
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), name
     TOUR.mkdir(parents=True, exist_ok=True)
     browser.execute_script("window.scrollTo(0, 0)")
     height = browser.execute_script("return document.documentElement.scrollHeight")
@@ -204,9 +212,8 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
         browser, lambda: "7000 EUR at 1.10 = 7700.00 USD" in text(browser, "#route-preview"), "the conversion"
     )
 
-    # At 390 px the editor fits the screen (no sideways scrolling)
+    # At 390 px the editor fits the screen (shoot checks: no sideways scrolling)
     browser.set_window_size(390, 844)
-    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
     shoot(browser, "admin-policy-phone")
     browser.set_window_size(1280, 900)
 
@@ -275,6 +282,9 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     wait(browser, lambda: browser.find_elements(By.ID, "partner-link-url"), "the partner link")
     assert "/partner/" in str(browser.find_element(By.ID, "partner-link-url").get_attribute("value"))
     shoot(browser, "order")
+    browser.set_window_size(390, 844)
+    shoot(browser, "order-phone")
+    browser.set_window_size(1280, 900)
 
     # The invoice quotes the customer PO
     browser.find_element(By.ID, "invoice-link").click()
