@@ -128,6 +128,7 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     browser: Any, local_cloud: LocalCloud, org: str
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     admin = signed_in(browser, local_cloud, org)
 
@@ -162,7 +163,7 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     wait(browser, lambda: "2 levels of approval" in text(browser, "#route-preview"), "the route of 6000")
     assert "subtotal 6000 is at least 5000.00" in text(browser, "#route-levels")
     fill(browser, "amount", "1200.00", within="#route-form")
-    browser.find_element(By.ID, "route-preview-button").click()
+    browser.find_element(By.CSS_SELECTOR, '#route-form [name="amount"]').send_keys(Keys.ENTER)  # the keyboard
     wait(browser, lambda: "1 level of approval" in text(browser, "#route-preview"), "the route of 1200.00")
     assert "subtotal 1200.00 is below 5000.00" in text(browser, "#route-levels")
     shoot(browser, "admin-policy")

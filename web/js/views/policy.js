@@ -17,6 +17,7 @@ export async function render(root, params, ctx) {
     preview.panel,
     ratesEditor(ctx, rates),
   );
+  if (policy.body.levels.length) await preview.refresh();
 }
 
 // --- the policy ---------------------------------------------------------------------------------
