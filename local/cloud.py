@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import cognito, iam, moto_bounds, moto_fixes, ses_local, template
+from local import cognito, executions, iam, moto_bounds, moto_fixes, ses_local, template
 
 STACK = "purchase-orders-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -77,6 +77,7 @@ def start_moto(host: str = "127.0.0.1") -> Moto:
     moto_bounds.apply()
     iam.relax()
     cognito.apply_fixes()
+    executions.apply()
     port = free_port(host)
     os.environ["MOTO_PORT"] = str(port)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

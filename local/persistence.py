@@ -7,10 +7,14 @@ after the template's resources are made and before anything runs:
   stream consumer must not run again on old items);
 - every bucket's current objects, with their content type, metadata and version id (put back with
   the bucket's notifications off, so uploads are not ingested again);
-- every secret's value (the approval link secret: links sent before a restart still verify).
-The outbox is files already, and the token secret a file of its own. Not kept: Step Functions
-executions (moto cannot hand them over), so an approval round in progress at a restart does not go
-on; approval requests, PDFs, documents and partner links do.
+- every secret's value (the approval link secret: links sent before a restart still verify);
+- every user pool under its old id, its app clients under theirs, and its users (sub, attributes,
+  password, status, enabled, groups) and refresh tokens: an ID token issued before a restart still
+  verifies (moto signs with one fixed key, so the JWKS is the same) and `make token` finds the user;
+- every running execution of the state machines, with its callback tasks (`local.executions`): an
+  approval round waiting on an approver goes on after a restart, on the same task token, so the
+  link sent before completes it.
+The outbox is files already, and the token secret a file of its own.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import base64
 import json
 import shutil
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local import template
+from local import executions, template
 
 if TYPE_CHECKING:
     from local.cloud import Moto, Resources
@@ -71,6 +76,14 @@ def save(moto: Moto, resources: Resources, target: Path | None = None) -> None:
     for logical in _logical_ids("AWS::SecretsManager::Secret", resources):
         value = secrets.get_secret_value(SecretId=resources.refs[logical])["SecretString"]
         _write(staging / f"secret-{logical}.json", value)
+    for logical in _logical_ids("AWS::Cognito::UserPool", resources):
+        _write(staging / f"user-pool-{logical}.json", _user_pool(resources, logical))
+    running: set[str] = set()
+    for logical in _state_machines(resources):
+        saved = _running_executions(moto.client("stepfunctions"), resources.refs[logical])
+        running |= {execution["arn"] for execution in saved}
+        _write(staging / f"executions-{logical}.json", saved)
+    executions.forget_all_but(running)
     shutil.rmtree(final, ignore_errors=True)
     staging.rename(final)
 
@@ -119,7 +132,123 @@ def restore(moto: Moto, resources: Resources, source: Path | None = None) -> boo
         value = _read(found / f"secret-{logical}.json", None)
         if value is not None:
             secrets.put_secret_value(SecretId=resources.refs[logical], SecretString=value)
+    for logical in _logical_ids("AWS::Cognito::UserPool", resources):
+        pool = _read(found / f"user-pool-{logical}.json", None)
+        if pool is not None:
+            _restore_user_pool(resources, logical, pool)
+    sfn = moto.client("stepfunctions")
+    for logical in _state_machines(resources):
+        for saved in _read(found / f"executions-{logical}.json", []):
+            executions.resume(sfn, resources.refs[logical], saved)
     return True
+
+
+def _state_machines(resources: Resources) -> list[str]:
+    return [
+        logical
+        for kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+        for logical in _logical_ids(kind, resources)
+    ]
+
+
+def _running_executions(sfn: Any, state_machine_arn: str) -> list[dict[str, Any]]:
+    saved = []
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=state_machine_arn, statusFilter="RUNNING"
+    )
+    for page in pages:
+        for listed in page["executions"]:
+            described = sfn.describe_execution(executionArn=listed["executionArn"])
+            arn = listed["executionArn"]
+            saved.append(
+                {
+                    "arn": arn,
+                    "name": listed["name"],
+                    "input": described["input"],
+                    "tasks": executions.tasks(arn),
+                }
+            )
+    return saved
+
+
+# --- user pools: moto's own objects (its API cannot choose ids, subs or passwords) ------------------
+
+
+def _pools() -> dict[str, Any]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return dict(cognitoidp_backends[template.ACCOUNT][template.REGION].user_pools)
+
+
+def _clients_of(resources: Resources, pool_logical: str) -> list[str]:
+    names = resources.names
+    return [
+        logical
+        for logical, props in template.resources("AWS::Cognito::UserPoolClient").items()
+        if logical in resources.created
+        and template.resolve(props["UserPoolId"], names) == resources.refs[pool_logical]
+    ]
+
+
+def _user_pool(resources: Resources, logical: str) -> dict[str, Any]:
+    pool = _pools()[resources.refs[logical]]
+    return {
+        "id": pool.id,
+        "clients": {client: resources.refs[client] for client in _clients_of(resources, logical)},
+        "users": [
+            {
+                "username": user.username,
+                "sub": user.id,
+                "password": user.password,
+                "status": user.status,
+                "enabled": user.enabled,
+                "attributes": user.attributes,
+                "groups": sorted(group.group_name for group in user.groups),
+                "created": user.create_date.isoformat(),
+                "modified": user.last_modified_date.isoformat(),
+            }
+            for user in pool.users.values()
+        ],
+        "refreshTokens": pool.refresh_tokens,
+    }
+
+
+def _restore_user_pool(resources: Resources, logical: str, saved: dict[str, Any]) -> None:
+    """The new pool takes the saved pool's id, its clients theirs, and gets its users back."""
+    from moto.cognitoidp.models import CognitoIdpUser, cognitoidp_backends
+
+    backend = cognitoidp_backends[template.ACCOUNT][template.REGION]
+    pool = backend.user_pools.pop(resources.refs[logical])
+    old_id = pool.id
+    pool.id, pool.arn = saved["id"], pool.arn.replace(old_id, saved["id"])
+    backend.user_pools[pool.id] = pool
+    created = resources.created[logical]
+    created.ref = pool.id
+    created.attributes = {key: value.replace(old_id, pool.id) for key, value in created.attributes.items()}
+    for group in pool.groups.values():
+        group.user_pool_id = pool.id
+    for client_logical, client_id in saved["clients"].items():
+        if client_logical not in resources.created:
+            continue
+        client = pool.clients.pop(resources.refs[client_logical])
+        client.id, client.user_pool_id = client_id, pool.id
+        pool.clients[client_id] = client
+        resources.created[client_logical].ref = client_id
+        resources.created[client_logical].attributes = {"ClientId": client_id}
+    for kept in saved["users"]:
+        user = CognitoIdpUser(pool.id, kept["username"], kept["password"], kept["status"], kept["attributes"])
+        user.id, user.enabled = kept["sub"], kept["enabled"]
+        user.update_attributes([{"Name": "sub", "Value": kept["sub"]}])  # not the one it was made with
+        user.create_date = datetime.fromisoformat(kept["created"])
+        user.last_modified_date = datetime.fromisoformat(kept["modified"])
+        for name in kept["groups"]:
+            group = pool.groups[name]
+            user.groups.add(group)
+            group.users.add(user)
+        pool.users[user.username] = user
+    pool.refresh_tokens.update(
+        {token: tuple(value) if value else None for token, value in saved["refreshTokens"].items()}
+    )
 
 
 class Saver:

@@ -4,28 +4,33 @@ link sent before still works; without the saved state (`make dev-reset`) it star
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from local import persistence
 from local.cloud import free_port
 from local.template import ROOT
-from tests.e2e.conftest import STOP_SECONDS, Client, _wait_until_ready, po_body
+from tests.e2e.conftest import STOP_SECONDS, Client, LocalCloud, _wait_until_ready, eventually, po_body
+from tests.e2e.test_approver_path import email_to
 from tests.e2e.test_documents_flow import PDF, browser_post, request_upload, settled
 
 ORG = "org-restart"
 
 
 @contextmanager
-def running(state: Path) -> Iterator[Client]:
+def running(state: Path) -> Iterator[LocalCloud]:
     """`python -m local` on that state directory, stopped with SIGTERM (which must save)."""
     port = free_port()
     log = state / f"output-{port}.log"
@@ -42,33 +47,21 @@ def running(state: Path) -> Iterator[Client]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, f"{url}/openapi.json", log)
-        token = subprocess.run(  # `make token`: a user of the local user pool (made again after a restart)
-            [
-                sys.executable,
-                "-m",
-                "local.token",
-                "--org",
-                ORG,
-                "--email",
-                "buyer@acme.example",
-                "--role",
-                "buyer",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout.strip()
-        yield Client(url, token)
+        yield LocalCloud(url=url, state=state, log=log)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=STOP_SECONDS * 3) == 0, log.read_text()[-3000:]
 
 
+def claims(token: str) -> dict[str, Any]:
+    """A JWT's payload, unverified (the local gateway verifies; here only the sub is compared)."""
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
 def test_a_restart_mid_flow_keeps_pos_documents_and_links_and_a_reset_starts_clean(tmp_path: Path) -> None:
-    with running(tmp_path) as buyer:
+    with running(tmp_path) as cloud:
+        buyer = Client(cloud.url, cloud.token(ORG))
         po = buyer("POST", "/pos", po_body(3)).json
         upload = request_upload(buyer, po["id"], "quote.pdf", PDF, "application/pdf")
         assert browser_post(upload, "quote.pdf", PDF) == 204
@@ -81,7 +74,8 @@ def test_a_restart_mid_flow_keeps_pos_documents_and_links_and_a_reset_starts_cle
         before = buyer("GET", f"/pos/{po['id']}").json
     assert (tmp_path / persistence.DIRECTORY).is_dir()
 
-    with running(tmp_path) as buyer:
+    with running(tmp_path) as cloud:
+        buyer = Client(cloud.url, cloud.token(ORG))
         after = buyer("GET", f"/pos/{po['id']}")
         assert after.status == 200 and after.json == before
         download = buyer("GET", f"/pos/{po['id']}/documents/{upload['documentId']}")
@@ -94,5 +88,41 @@ def test_a_restart_mid_flow_keeps_pos_documents_and_links_and_a_reset_starts_cle
         assert buyer("POST", "/pos", po_body(1)).json["number"] != before["number"]  # numbering goes on
 
     shutil.rmtree(tmp_path / persistence.DIRECTORY)  # what make dev-reset does
-    with running(tmp_path) as buyer:
-        assert buyer("GET", f"/pos/{po['id']}").status == 404
+    with running(tmp_path) as cloud:
+        assert Client(cloud.url, cloud.token(ORG))("GET", f"/pos/{po['id']}").status == 404
+
+
+def test_a_restart_mid_approval_keeps_the_users_and_the_round_and_the_link_sent_before_completes_it(
+    tmp_path: Path,
+) -> None:
+    form = urllib.parse.urlencode({"decision": "approve", "comment": "OK"}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    manager, finance = "manager@acme-corp.com", "finance@acme-corp.com"
+    with running(tmp_path) as cloud:
+        token = cloud.token(ORG)
+        buyer, browser = Client(cloud.url, token), Client(cloud.url, None)
+        admin = Client(cloud.url, cloud.token(ORG, "admin@acme.example", "admin"))
+        policy = {
+            "levels": [
+                {"name": "Manager", "approvers": [manager]},
+                {"name": "Finance", "approvers": [finance]},
+            ]
+        }
+        assert admin("PUT", "/settings/approval-policy", policy).status == 200
+        po = buyer("POST", "/pos", po_body()).json
+        assert buyer("POST", f"/pos/{po['id']}/submit").status == 202
+        first = eventually(lambda: email_to(browser, manager, po["id"]), "the manager's email")
+        path = urllib.parse.urlsplit(first["links"][0]).path
+        assert browser("POST", path, raw=form, headers=headers).status == 200  # level 1 answered
+        second = eventually(lambda: email_to(browser, finance, po["id"]), "the finance email")
+        link = urllib.parse.urlsplit(second["links"][0]).path  # level 2 waits on its task token
+
+    with running(tmp_path) as cloud:
+        buyer, browser = Client(cloud.url, token), Client(cloud.url, None)
+        assert buyer("GET", f"/pos/{po['id']}").json["status"] == "IN_REVIEW"  # the token issued before
+        assert claims(cloud.token(ORG))["sub"] == claims(token)["sub"]  # make token: the same user
+        assert browser("POST", link, raw=form, headers=headers).status == 200
+        eventually(lambda: buyer("GET", f"/pos/{po['id']}").json["status"] == "APPROVED", "the PO approved")
+        history = [event["type"] for event in buyer("GET", f"/pos/{po['id']}/history").json["items"]]
+        assert history.count("level-approved") == 2
+        assert email_to(browser, finance, po["id"]) == second  # asked once: no request made again
