@@ -34,7 +34,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -115,42 +116,82 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+@dataclass
+class _Instance:
+    """One warm instance of a function: its module (its own copy of the layer), one event at a time."""
+
+    number: int
+    busy: bool = False
+    module: ModuleType | None = None
+
+
 class Invoker:
-    """Runs the template's functions in this process, one invocation at a time, each with only its
-    own environment, credentials and copy of the shared layer (`local.runtime`), as in Lambda."""
+    """Runs the template's functions in this process, each with only its own environment, credentials
+    and copy of the shared layer (`local.runtime`), as in Lambda: an event goes to a free instance
+    of its function, or to a new one (a cold start) up to INSTANCES, so different functions, and
+    one function's events from different stream lanes, run at the same time."""
+
+    INSTANCES = 4  # per function: what one machine's few cores make of Lambda's concurrency
 
     def __init__(
         self, specs: dict[str, template.FunctionSpec], runtimes: runtime.Runtimes | None = None
     ) -> None:
         self.specs = specs
         self.runtimes = runtimes or runtime.Runtimes(specs)
-        self._modules: dict[str, ModuleType] = {}
-        self._lock = threading.Lock()
+        self._instances: dict[str, list[_Instance]] = {logical_id: [] for logical_id in specs}
+        self._freed = threading.Condition()
 
     def load_all(self) -> None:
         self.runtimes.refresh()
         for logical_id in self.specs:
-            self.module(logical_id)
+            with self._instance(logical_id) as instance:
+                self._load(logical_id, instance)
 
-    def module(self, logical_id: str) -> ModuleType:
-        if logical_id not in self._modules:
-            with self._lock, self.runtimes.running(logical_id):  # imported as its cold start would
-                self._modules[logical_id] = template.load_module(self.specs[logical_id], fresh=True)
-        return self._modules[logical_id]
+    def _load(self, logical_id: str, instance: _Instance) -> ModuleType:
+        """The instance's module, imported as its cold start would."""
+        if instance.module is None:
+            with self.runtimes.loading(logical_id, instance.number):
+                instance.module = template.load_module(self.specs[logical_id], fresh=True)
+        return instance.module
+
+    @contextmanager
+    def _instance(self, logical_id: str) -> Iterator[_Instance]:
+        """A free instance, held for the duration: a new one if all are busy and there may be more,
+        else the first one freed."""
+        instances = self._instances[logical_id]
+        with self._freed:
+            while True:
+                free = next((instance for instance in instances if not instance.busy), None)
+                if free is None and len(instances) < self.INSTANCES:
+                    free = _Instance(len(instances))
+                    instances.append(free)
+                if free is not None:
+                    free.busy = True
+                    break
+                self._freed.wait()
+        try:
+            yield free
+        finally:
+            with self._freed:
+                free.busy = False
+                self._freed.notify_all()
 
     def invoke(self, logical_id: str, event: dict[str, Any], request_id: str | None = None) -> Any:
         spec = self.specs[logical_id]
-        handler: Callable[[dict[str, Any], Any], Any] = getattr(self.module(logical_id), spec.handler_name)
-        with self._lock, self.runtimes.running(logical_id):
-            context = LambdaContext(spec, request_id or str(uuid.uuid4()))
-            started = time.monotonic()
-            try:
-                return handler(event, context)
-            finally:
-                elapsed = time.monotonic() - started
-                if elapsed > context.timeout_seconds:
-                    limit = context.timeout_seconds
-                    log(f"warning: {logical_id} ran {elapsed:.1f}s, past its {limit:g}s Timeout")
+        with self._instance(logical_id) as instance:
+            handler: Callable[[dict[str, Any], Any], Any] = getattr(
+                self._load(logical_id, instance), spec.handler_name
+            )
+            with self.runtimes.running(logical_id, instance.number):
+                context = LambdaContext(spec, request_id or str(uuid.uuid4()))
+                started = time.monotonic()
+                try:
+                    return handler(event, context)
+                finally:
+                    elapsed = time.monotonic() - started
+                    if elapsed > context.timeout_seconds:
+                        limit = context.timeout_seconds
+                        log(f"warning: {logical_id} ran {elapsed:.1f}s, past its {limit:g}s Timeout")
 
 
 # --- the gateway ----------------------------------------------------------------------------------------

@@ -1,25 +1,31 @@
 """What each function sees of the process while it runs: as in Lambda, only its own.
 
-In AWS every function runs in a process of its own. Here they share one, so each invocation swaps in
-its function's state (under the invoker's lock: one invocation at a time) and puts the rest back:
-- the environment: what the process had outside any function (PATH, the local endpoint, the local
-  cloud's quiet Powertools defaults), less every variable any function of the template sets and any
-  AWS credentials, plus exactly the variables the template gives this function and the credentials
-  of its role (`local.iam`). A variable the template forgets is missing here, as in AWS;
+In AWS every instance of a function runs in a process of its own. Here they share one, and several
+run at once (`local.gateway.Invoker`: each instance one invocation at a time), so what an instance
+sees is kept per thread, for the thread that runs it:
+- the environment (`os.environ` is a mapping that answers, in such a thread, with the function's own):
+  what the process had outside any function (PATH, the local endpoint, the local cloud's quiet
+  Powertools defaults), less every variable any function of the template sets and any AWS
+  credentials, plus exactly the variables the template gives this function and the credentials of
+  its role (`local.iam`). A variable the template forgets is missing here, as in AWS;
 - the shared layer's modules (`layers/shared`): each function imports its own copy, so what the
-  layer caches at import or on first use (settings, clients, table names) is that function's;
+  layer caches at import or on first use (settings, clients, table names) is that instance's. An
+  `import` of the layer in that thread finds the instance's copy; what it has not imported yet is
+  imported with its copy in `sys.modules`, one such import at a time (`loading`);
 - boto3's default session, which caches the credentials it first found.
 """
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -49,8 +55,128 @@ class _State:
     session: boto3.session.Session | None = None
 
 
+_thread = threading.local()  # .state: the _State of the function the thread runs; .loading: in `loading`
+_loading = threading.RLock()  # one import with a function's layer in sys.modules at a time
+
+
+def _running() -> _State | None:
+    return getattr(_thread, "state", None)
+
+
+class _Environ(MutableMapping[str, str]):
+    """`os.environ`: the process's own, except in a thread that runs a function: that function's."""
+
+    def __init__(self, process: MutableMapping[str, str]) -> None:
+        self.process = process
+
+    def _mapping(self) -> MutableMapping[str, str]:
+        state = _running()
+        return state.environment if state is not None else self.process
+
+    def __getitem__(self, key: str) -> str:
+        return self._mapping()[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._mapping()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._mapping()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._mapping()))
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+    def copy(self) -> dict[str, str]:
+        return dict(self._mapping())
+
+
+_process_environ: MutableMapping[str, str] = os.environ
+_original_import = builtins.__import__
+_original_default_session = boto3._get_default_session
+_PACKAGES = layer_packages()
+
+
+def _import(
+    name: str,
+    globals: dict[str, Any] | None = None,
+    locals: dict[str, Any] | None = None,
+    fromlist: tuple[str, ...] | list[str] | None = (),
+    level: int = 0,
+) -> ModuleType:
+    """`import` in a thread that runs a function finds the function's own copy of the layer."""
+    state = _running()
+    if state is None or getattr(_thread, "loading", False) or level or name.split(".")[0] not in _PACKAGES:
+        return _original_import(name, globals, locals, fromlist, level)
+    found = _imported(state.modules, name, fromlist or ())
+    if found is not None:
+        return found
+    with _layer_in_sys_modules(state):
+        return _original_import(name, globals, locals, fromlist, level)
+
+
+def _imported(
+    modules: dict[str, ModuleType], name: str, fromlist: tuple[str, ...] | list[str]
+) -> ModuleType | None:
+    """What `import name` (or `from name import ...`) gives, if the function has imported it all."""
+    if name not in modules:
+        return None
+    if not fromlist:
+        return modules[name.split(".")[0]]
+    module = modules[name]
+    for item in fromlist:
+        if item != "*" and not hasattr(module, item) and f"{name}.{item}" not in modules:
+            return None
+    return module
+
+
+def _default_session() -> boto3.session.Session:
+    state = _running()
+    if state is None:
+        return _original_default_session()
+    if state.session is None:
+        state.session = boto3.session.Session()  # with the function's credentials, as its thread sees them
+    return state.session
+
+
+def _install() -> None:
+    """Idempotent: the per-thread environment, imports and default session above, process-wide."""
+    if not isinstance(os.environ, _Environ):
+        os.environ = _Environ(_process_environ)  # type: ignore[assignment]  # noqa: B003 (kept: the base)
+    builtins.__import__ = _import  # type: ignore[assignment]
+    boto3._get_default_session = _default_session
+
+
+@contextmanager
+def _layer_in_sys_modules(state: _State) -> Iterator[None]:
+    """The function's layer modules in sys.modules (importlib needs them there), and back out."""
+    with _loading:
+        saved = _take_layer_modules()
+        sys.modules.update(state.modules)
+        loading, _thread.loading = getattr(_thread, "loading", False), True
+        try:
+            yield
+        finally:
+            _thread.loading = loading
+            state.modules = _take_layer_modules()  # with what it imported on the way
+            sys.modules.update(saved)
+
+
+def _take_layer_modules() -> dict[str, ModuleType]:
+    taken = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".", 1)[0] in _PACKAGES and module is not None
+    }
+    for name in taken:
+        del sys.modules[name]
+    return taken
+
+
 class Runtimes:
-    """Each function's environment, layer modules and default boto3 session; `running` swaps them in.
+    """Each function's environment, layer modules and default boto3 session; `running` gives them to
+    the calling thread.
 
     Without credentials for a function, it keeps the process's own (tests on `mock_aws` need none)."""
 
@@ -61,59 +187,40 @@ class Runtimes:
     ) -> None:
         self.specs = specs
         self.credentials = credentials or {}
-        self.packages = layer_packages()
-        self._states: dict[str, _State] = {}
+        self._states: dict[tuple[str, int], _State] = {}  # (function, instance) -> its state
+        self._lock = threading.Lock()
+        _install()
 
     def environment(self, logical_id: str) -> dict[str, str]:
         """The process environment the function's invocations see."""
         spec = self.specs[logical_id]
         template_keys = {key for other in self.specs.values() for key in other.environment}
         dropped = template_keys | (set(CREDENTIAL_VARIABLES) if logical_id in self.credentials else set())
-        outside = {key: value for key, value in os.environ.items() if key not in dropped}
+        outside = {key: value for key, value in _process_environ.items() if key not in dropped}
         own = self.credentials[logical_id].environment() if logical_id in self.credentials else {}
         return {**outside, **spec.environment, **own}
 
     def refresh(self) -> None:
         """Take the function environments again (their values changed, e.g. the API's URL is known)."""
-        for logical_id, state in self._states.items():
+        for (logical_id, _instance), state in self._states.items():
             state.environment = self.environment(logical_id)
 
     @contextmanager
-    def running(self, logical_id: str) -> Iterator[None]:
-        """The function's state in the process for the duration; the caller holds the invoker's lock."""
-        state = self._states.get(logical_id)
-        if state is None:
-            state = self._states[logical_id] = _State(self.environment(logical_id))
-        saved_environment = dict(os.environ)
-        saved_modules = self._take_layer_modules()
-        saved_session = boto3.DEFAULT_SESSION
-        _replace_environment(state.environment)
-        sys.modules.update(state.modules)
-        boto3.DEFAULT_SESSION = state.session
+    def running(self, logical_id: str, instance: int = 0) -> Iterator[None]:
+        """The state of one instance of the function for the calling thread, for the duration (one
+        thread per instance at a time: the invoker's lock for the instance)."""
+        with self._lock:
+            state = self._states.get((logical_id, instance))
+            if state is None:
+                state = self._states[logical_id, instance] = _State(self.environment(logical_id))
+        outer, _thread.state = _running(), state
         try:
             yield
         finally:
-            state.modules = self._take_layer_modules()  # with what it imported on the way
-            state.session = boto3.DEFAULT_SESSION
-            sys.modules.update(saved_modules)
-            boto3.DEFAULT_SESSION = saved_session
-            _replace_environment(saved_environment)
+            _thread.state = outer
 
-    def _take_layer_modules(self) -> dict[str, ModuleType]:
-        taken = {
-            name: module
-            for name, module in sys.modules.items()
-            if name.split(".", 1)[0] in self.packages and module is not None
-        }
-        for name in taken:
-            del sys.modules[name]
-        return taken
-
-
-def _replace_environment(wanted: dict[str, str]) -> None:
-    """Key by key, never cleared: other threads (moto's) read the environment meanwhile."""
-    for key in [key for key in os.environ if key not in wanted]:
-        del os.environ[key]
-    for key, value in wanted.items():
-        if os.environ.get(key) != value:
-            os.environ[key] = value
+    @contextmanager
+    def loading(self, logical_id: str, instance: int = 0) -> Iterator[None]:
+        """`running`, with the instance's layer in sys.modules: a cold start (importlib) runs here."""
+        with self.running(logical_id, instance), _layer_in_sys_modules(self._states[logical_id, instance]):
+            yield

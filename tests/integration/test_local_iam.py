@@ -3,8 +3,12 @@ template's policies) and with only its own environment."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import json
+import os
+import threading
+import types
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -164,6 +168,40 @@ def test_each_function_sees_exactly_its_own_environment_and_layer(local_aws: clo
     assert documents_first == documents_second  # its own copy of the layer, kept between invocations
     assert documents_first[1] == local_aws.names["DocumentsBucket"]
     assert settings[0] is not documents_first[0] and settings[1] == ""  # cached by the other: not seen
+
+
+def test_functions_and_instances_run_at_the_same_time_each_with_its_own_environment_and_layer(
+    local_aws: cloud.Resources,
+) -> None:
+    """Issue 12, point 7: a big PO's calls must not hold other functions up, so the local cloud runs
+    different functions, and two events of one function, at once (as Lambda does); each instance
+    still sees only its own (issue 12, point 4)."""
+    specs = template.functions(local_aws.names)
+    invoker = gateway.Invoker(specs, runtime.Runtimes(specs))
+    all_inside = threading.Barrier(3, timeout=60)  # broken (an error, not a wait) if one runs alone
+
+    def handler(event: dict[str, Any], context: Any) -> tuple[str | None, str, Any]:
+        from purchasing import config
+
+        all_inside.wait()
+        seen = (os.environ.get("DOCUMENTS_BUCKET"), config.settings().documents_bucket, config)
+        all_inside.wait()
+        return seen
+
+    functions = ("DocumentsApiFunction", "DocumentsApiFunction", "SettingsApiFunction")
+    for function in set(functions):
+        module = types.ModuleType(function)  # a handler of its own, in place of the function's
+        setattr(module, specs[function].handler_name, handler)
+        invoker._instances[function] = [gateway._Instance(n, module=module) for n in range(2)]
+    process_value = os.environ.get("DOCUMENTS_BUCKET")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        first, second, settings = pool.map(lambda function: invoker.invoke(function, {}), functions)
+
+    bucket = local_aws.names["DocumentsBucket"]
+    assert first[:2] == second[:2] == (bucket, bucket)
+    assert settings[:2] == (None, "")  # not the other's variable, nor its cached settings
+    assert len({id(first[2]), id(second[2]), id(settings[2])}) == 3  # each instance its own layer
+    assert os.environ.get("DOCUMENTS_BUCKET") == process_value  # and the process keeps its own
 
 
 def _gone_upload_event(bucket: str, queue_arn: str) -> dict[str, Any]:
