@@ -174,6 +174,7 @@ class LocalCloud:
         return "\n".join(
             [
                 f"Local cloud ready: {self.url}  (API docs {self.url}/docs, OpenAPI {self.url}/openapi.json)",
+                f"  web console: {self.url}/  (a user to sign in with: make token ... PASSWORD=...)",
                 f"  embedded AWS (moto): {self.moto.endpoint}   resources:{created or ' none'}",
                 f"  emails SES received: {self.url}/_local/outbox  (files in {outbox})",
                 f"  messages the topics carried: {self.url}/_local/events",

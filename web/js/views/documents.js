@@ -64,6 +64,7 @@ export async function documents(section, po, ctx) {
       progress.hidden = false;
       progress.value = 0;
       await send(upload, file, progress);
+      progress.value = 100;
       form.reset();
       let tries = 0; // the ingest checks the file: show its verdict when it comes
       const poll = setInterval(async () => {

@@ -144,6 +144,7 @@ export async function render(root, params, ctx) {
       try {
         await ctx.api("POST", `/pos/${po.id}/lines/${line.id}/receipts`, { body: { quantity: form.elements.quantity.value.trim() } });
         toast(`Line ${line.lineNo}: received ${form.elements.quantity.value}.`);
+        form.elements.quantity.value = "";
         await refresh();
       } catch (error) {
         if (!(error instanceof Problem)) throw error;
