@@ -37,8 +37,8 @@ def run(ctx: Context) -> Result:
     cloud = ctx.cloud()
     cloud.po_api  # noqa: B018 (imports the handler, and with it the layer, under its environment)
     from purchasing.api.auth import principal_from_claims
-    from purchasing.api.schemas import CreateLineRequest
     from purchasing.domain.errors import ConcurrentUpdate
+    from purchasing.domain.inputs.po import CreateLineRequest
     from purchasing.services import po_service
 
     org = f"bench-race-{uuid.uuid4().hex[:8]}"

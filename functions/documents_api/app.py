@@ -11,9 +11,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, PoId, caller, ok
-from purchasing.api.upload_schemas import UploadDocumentRequest
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import create_once
+from purchasing.domain.inputs.uploads import UploadDocumentRequest
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import po_document_service
 from purchasing.services.document_service import DownloadLink, Upload

@@ -11,7 +11,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from purchasing.api.auth import Principal
 from purchasing.api.http import (
     WRITERS,
     Api,
@@ -23,20 +22,18 @@ from purchasing.api.http import (
     public_url,
     version_from,
 )
-from purchasing.api.order_schemas import (
-    BlanketPoList,
-    CreateBlanketPoRequest,
-    CreateOrderRequest,
-    CreatePartnerLinkRequest,
-    OrderList,
-    PartnerLink,
-    SetPoRequest,
-    UpdateOrderRequest,
-)
-from purchasing.api.upload_schemas import UploadDocumentRequest
+from purchasing.api.order_schemas import BlanketPoList, CreatePartnerLinkRequest, OrderList, PartnerLink
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import M, create_once
 from purchasing.domain.blanket_pos import BlanketPo
+from purchasing.domain.caller import Principal
+from purchasing.domain.inputs.orders import (
+    CreateBlanketPoRequest,
+    CreateOrderRequest,
+    SetPoRequest,
+    UpdateOrderRequest,
+)
+from purchasing.domain.inputs.uploads import UploadDocumentRequest
 from purchasing.domain.orders import Invoice, Order, OrderStatus
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import order_service

@@ -17,9 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from purchasing.api import pages, partner_page
 from purchasing.api.base_schemas import Problem
 from purchasing.api.http import Api, ok
-from purchasing.api.order_schemas import PartnerUploadRequest
 from purchasing.api.problems import PROBLEM_JSON, problem, problem_responses
 from purchasing.domain.errors import DomainError
+from purchasing.domain.inputs.orders import PartnerUploadRequest
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import order_service

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing.api.http import WRITERS, Api, caller, ok
-from purchasing.api.schemas import PutPartRequest
+from purchasing.domain.inputs.po import PutPartRequest
 from purchasing.domain.model import Part, PartInventory
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import parts_service

@@ -21,14 +21,9 @@ from purchasing.api.http import (
     po_response,
     version_from,
 )
-from purchasing.api.schemas import (
-    CreateLineRequest,
-    CreatePoRequest,
-    PoList,
-    UpdateLineRequest,
-    UpdatePoRequest,
-)
+from purchasing.api.schemas import PoList
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
+from purchasing.domain.inputs.po import CreateLineRequest, CreatePoRequest, UpdateLineRequest, UpdatePoRequest
 from purchasing.domain.model import Line, PurchaseOrder, Status
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import po_service

@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing.api.auth import ADMIN
 from purchasing.api.http import Api, IfMatch, caller, ok, version_from
 from purchasing.domain.approval_route import ApprovalPolicy, ApprovalRoute, ExchangeRates
+from purchasing.domain.caller import ADMIN
 from purchasing.domain.model import DECIMAL_PATTERN, Currency
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import approval_service

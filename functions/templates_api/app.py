@@ -10,14 +10,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, caller, ok, po_response
-from purchasing.api.template_schemas import (
-    HEX32,
-    CreatePoFromTemplateRequest,
-    CreateTemplateRequest,
-    TemplateList,
-)
+from purchasing.api.template_schemas import TemplateList
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import create_once
+from purchasing.domain.inputs.templates import HEX32, CreatePoFromTemplateRequest, CreateTemplateRequest
 from purchasing.domain.model import PurchaseOrder
 from purchasing.domain.templates import PurchaseTemplate
 from purchasing.observability import logger, metrics, tracer

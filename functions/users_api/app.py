@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from purchasing.api.auth import ADMIN
 from purchasing.api.http import Api, caller, ok
-from purchasing.api.user_schemas import InviteUserRequest, UpdateUserRequest, UserList
+from purchasing.api.user_schemas import UserList
+from purchasing.domain.caller import ADMIN
+from purchasing.domain.inputs.users import InviteUserRequest, UpdateUserRequest
 from purchasing.domain.orgs import OrgUser
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import users_service

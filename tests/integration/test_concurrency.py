@@ -74,8 +74,8 @@ def test_concurrent_line_adds_all_land_with_distinct_numbers(api: Api) -> None:
     process swap bodies, which stored one writer's line twice and lost another's. Lambda never runs
     two invocations in one environment, and the local gateway runs one at a time.)"""
     from purchasing.api.auth import principal_from_claims
-    from purchasing.api.schemas import CreateLineRequest
     from purchasing.domain.errors import ConcurrentUpdate
+    from purchasing.domain.inputs.po import CreateLineRequest
     from purchasing.services import po_service
 
     po = create_po(api, lines=0)

@@ -22,8 +22,8 @@ from local.queue_pump import sqs_record
 from purchasing.data import documents_repository
 from purchasing.data import uploads as uploads_data
 from purchasing.domain.documents import DocumentKey, OwnerKind
+from purchasing.domain.inputs.uploads import UploadRequest
 from purchasing.services import document_service, ingest_service, order_service
-from purchasing.services.document_service import UploadRequest
 from tests.conftest import Api, claims, new_po_body
 
 BUCKET = os.environ["DOCUMENTS_BUCKET"]

@@ -15,12 +15,12 @@ import pytest
 
 from local import template
 from local.lambda_events import LambdaContext, api_event
-from purchasing.api.auth import Principal
-from purchasing.api.order_schemas import SetPoRequest
 from purchasing.data import documents_repository, orders_repository
 from purchasing.domain import orders, partner_links, signed_tokens
+from purchasing.domain.caller import Principal
 from purchasing.domain.documents import DocumentKey, OwnerKind
 from purchasing.domain.errors import BlanketPoCapExceeded
+from purchasing.domain.inputs.orders import SetPoRequest
 from purchasing.domain.model import Document, utc_now
 from purchasing.domain.orders import PoMode
 from purchasing.services import order_service, users_service

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from purchasing.api.upload_schemas import ContentType, UploadDocumentRequest
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, OwnerKind
+from purchasing.domain.inputs.uploads import ContentType, UploadDocumentRequest
 from purchasing.services.ingest_service import rejection_reason
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from purchasing.api import schemas
 from purchasing.domain import model, templates
+from purchasing.domain.inputs import po as po_inputs
 
 OWN = list(model.LineFields.model_fields)
 
 
-@pytest.mark.parametrize("kind", [model.Line, templates.TemplateLine, schemas.LineFields])
+@pytest.mark.parametrize("kind", [model.Line, templates.TemplateLine, po_inputs.LineFields])
 def test_every_kind_of_line_holds_the_domains_line_fields_in_order(kind: type[model.CamelModel]) -> None:
     assert issubclass(kind, model.LineFields)
     fields = list(kind.model_fields)
@@ -32,5 +32,5 @@ def test_only_the_request_narrows_what_a_client_may_send() -> None:
 
     assert model.LineFields.model_validate(stored).eta == date(1999, 12, 31)  # stored lines read as they are
     with pytest.raises(ValidationError) as refused:
-        schemas.LineFields.model_validate(stored)
+        po_inputs.LineFields.model_validate(stored)
     assert {str(error["loc"][0]) for error in refused.value.errors()} >= {"eta"}

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from purchasing.api.schemas import CreateLineRequest
+from purchasing.domain.inputs.po import CreateLineRequest
 from purchasing.domain.model import (
     Line,
     PurchaseOrder,
@@ -103,7 +103,7 @@ def test_money_and_quantities_are_decimal_strings_only(value: object) -> None:
 
 @pytest.mark.parametrize("currency", ["XXX", "XTS", "XAU", "ABC", "HRK"])
 def test_a_currency_is_an_active_iso_4217_code(currency: str) -> None:
-    from purchasing.api.schemas import CreatePoRequest
+    from purchasing.domain.inputs.po import CreatePoRequest
 
     body = {"supplier": {"name": "S", "email": "s@example.com"}, "currency": currency, "lines": []}
     with pytest.raises(ValidationError, match="ISO 4217"):

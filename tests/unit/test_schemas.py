@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from purchasing.api.schemas import CreatePoRequest, UpdateLineRequest, UpdatePoRequest
+from purchasing.domain.inputs.po import CreatePoRequest, UpdateLineRequest, UpdatePoRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,9 +50,10 @@ def test_out_of_bounds_input_is_refused(overrides: dict[str, object]) -> None:
 def test_every_documented_example_is_accepted_by_its_model() -> None:
     """The examples in the OpenAPI document are what a client copies: each must pass its model."""
     import purchasing.api.order_schemas
-    import purchasing.api.template_schemas
-    import purchasing.api.upload_schemas
-    import purchasing.api.user_schemas  # noqa: F401 (imported for their models)
+    import purchasing.domain.inputs.orders
+    import purchasing.domain.inputs.templates
+    import purchasing.domain.inputs.uploads
+    import purchasing.domain.inputs.users  # noqa: F401 (imported for their models)
     from purchasing.domain.model import CamelModel
 
     def subclasses(cls: type[CamelModel]) -> list[type[CamelModel]]:

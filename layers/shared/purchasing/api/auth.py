@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from purchasing.domain.errors import Forbidden, Unauthenticated
-from purchasing.domain.history import Actor
+from purchasing.domain.caller import ROLES, Principal
+from purchasing.domain.errors import Unauthenticated
 
-BUYER = "buyer"
-APPROVER = "approver"
-ADMIN = "admin"
-ROLES = frozenset({BUYER, APPROVER, ADMIN})
 ORG_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """An org id, matched whole (`fullmatch`: no trailing newline slips past a `$`)."""
 _SUB = re.compile(r"[A-Za-z0-9-]{1,128}")
@@ -21,24 +16,6 @@ _EMAIL = re.compile(r"[^\s@\x00-\x1f\x7f]{1,64}@[^\s@\x00-\x1f\x7f]{1,255}")
 _DATE = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-3]\d \d{2}:\d{2}:\d{2} UTC \d{4}")
 TIME_CLAIMS = ("exp", "iat", "auth_time", "nbf")
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
-
-
-@dataclass(frozen=True)
-class Principal:
-    org_id: str
-    user_id: str
-    email: str
-    roles: frozenset[str]
-
-    @property
-    def actor(self) -> Actor:
-        """Who history says did it."""
-        return Actor(email=self.email, sub=self.user_id)
-
-    def require(self, *roles: str) -> Principal:
-        if not self.roles & set(roles):
-            raise Forbidden(f"this needs one of the roles {', '.join(sorted(roles))}")
-        return self
 
 
 def principal_from_claims(claims: Mapping[str, Any] | None) -> Principal:

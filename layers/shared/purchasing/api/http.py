@@ -16,9 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from purchasing.api import cors, pages
-from purchasing.api.auth import ADMIN, APPROVER, BUYER, Principal, principal_from_claims
+from purchasing.api.auth import principal_from_claims
 from purchasing.api.problems import PROBLEM_JSON, problem_body, problem_responses, register_problem_handlers
 from purchasing.config import settings
+from purchasing.domain.caller import ADMIN, APPROVER, BUYER, Principal
 from purchasing.domain.errors import BadRequest
 from purchasing.domain.model import PurchaseOrder
 

@@ -1,24 +1,9 @@
-"""Requests and responses of the users API."""
+"""The users API's list envelope (its request bodies: `purchasing.domain.inputs.users`)."""
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, EmailStr, Field
-
 from purchasing.domain.model import CamelModel
-from purchasing.domain.orgs import OrgUser, Role
-
-
-class InviteUserRequest(CamelModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "pat@acme.example.com", "roles": ["buyer"]}]}
-    )
-    email: EmailStr
-    roles: list[Role] = Field(min_length=1, max_length=3)
-
-
-class UpdateUserRequest(CamelModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"roles": ["buyer", "approver"]}]})
-    roles: list[Role] = Field(min_length=1, max_length=3)
+from purchasing.domain.orgs import OrgUser
 
 
 class UserList(CamelModel):

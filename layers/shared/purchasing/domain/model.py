@@ -213,7 +213,7 @@ LINE_EXAMPLE: dict[str, Any] = {
 class LineFields(CamelModel):
     """A line's own fields, declared once: what a buyer writes on a line, as a PO's line
     (`Line`), a template's line (`templates.TemplateLine`) and a request's line
-    (`api.schemas.LineFields`, which adds how a client must send them) all hold them."""
+    (`domain.inputs.po.LineFields`, which adds how a client must send them) all hold them."""
 
     part_id: PartId | None = None
     description: LongText

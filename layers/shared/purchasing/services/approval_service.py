@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from purchasing.api.auth import Principal
 from purchasing.data import po_repository, secrets, settings_repository
 from purchasing.domain import approval_links, approvals, history
 from purchasing.domain.approval_route import (
@@ -19,6 +18,7 @@ from purchasing.domain.approval_route import (
     resubmission,
     route,
 )
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import VersionMismatch
 from purchasing.domain.model import ApprovalRequest, ApprovalStatus, PurchaseOrder, utc_now
 from purchasing.services.po_service import get

@@ -9,15 +9,8 @@ from purchasing.data import documents_repository
 from purchasing.domain import documents
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
 from purchasing.domain.errors import NotFound, NotReady, TooLarge
+from purchasing.domain.inputs.uploads import UploadRequest
 from purchasing.domain.model import CamelModel, Document, utc_now
-
-
-class UploadRequest(CamelModel):
-    """What a client declares before it uploads (validated by the API's schema)."""
-
-    file_name: str
-    content_type: str
-    size: int
 
 
 class Upload(CamelModel):

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from purchasing.api.auth import Principal
 from purchasing.data import documents_repository, orders_repository, org_repository, secrets
 from purchasing.data.orders_repository import BlanketRefused, StoredOrder, VersionConflict
 from purchasing.domain import blanket_pos, orders, orgs, partner_links
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary
+from purchasing.domain.caller import Principal
 from purchasing.domain.documents import DocumentKey, DocumentStatus, OwnerKind
 from purchasing.domain.errors import ConcurrentUpdate, NotFound, VersionMismatch
 from purchasing.domain.model import Document, utc_now
@@ -36,15 +36,15 @@ from purchasing.observability import logger
 from purchasing.services import document_service
 from purchasing.services.document_service import DownloadLink, Upload
 
-if TYPE_CHECKING:  # the API's request models; the ingest, which calls the hook below, needs none
-    from purchasing.api.order_schemas import (
+if TYPE_CHECKING:  # the inputs' models; the ingest, which calls the hook below, needs none
+    from purchasing.domain.inputs.orders import (
         CreateBlanketPoRequest,
         CreateOrderRequest,
         PartnerUploadRequest,
         SetPoRequest,
         UpdateOrderRequest,
     )
-    from purchasing.api.upload_schemas import UploadDocumentRequest
+    from purchasing.domain.inputs.uploads import UploadDocumentRequest
 
 MAX_ATTEMPTS = 5
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from purchasing.api.auth import Principal
-from purchasing.api.schemas import PutPartRequest
 from purchasing.data import parts_repository
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import InvalidRequest, NotFound
+from purchasing.domain.inputs.po import PutPartRequest
 from purchasing.domain.model import Part, PartInventory, PurchaseType, utc_now
 
 

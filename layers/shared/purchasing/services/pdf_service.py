@@ -16,11 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from purchasing.api.auth import Principal
 from purchasing.config import settings
 from purchasing.data import notifications, pdf_repository, po_repository, secrets
 from purchasing.data.documents_repository import presigned_get
 from purchasing.domain import documents, emails, po_pdf, signed_tokens
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import NotFound, NotReady, PdfFailed
 from purchasing.domain.model import CamelModel, PurchaseOrder, utc_now
 from purchasing.observability import logger

@@ -6,12 +6,13 @@ delivery note, a credit note), while a canceled PO is over and takes nothing mor
 
 from __future__ import annotations
 
-from purchasing.api.auth import Principal
+from purchasing.domain.caller import Principal
 from purchasing.domain.documents import OwnerKind
 from purchasing.domain.errors import StateConflict
+from purchasing.domain.inputs.uploads import UploadRequest
 from purchasing.domain.model import Status
 from purchasing.services import document_service, po_service
-from purchasing.services.document_service import DownloadLink, Upload, UploadRequest
+from purchasing.services.document_service import DownloadLink, Upload
 
 
 def request_upload(principal: Principal, po_id: str, request: UploadRequest) -> Upload:

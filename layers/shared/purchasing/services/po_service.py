@@ -11,23 +11,18 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from purchasing.api.auth import Principal
-from purchasing.api.schemas import (
-    CreateLineRequest,
-    CreatePoRequest,
-    UpdateLineRequest,
-    UpdatePoRequest,
-)
 from purchasing.data import po_repository, settings_repository
 from purchasing.data.idempotency import once
 from purchasing.domain import approvals, history, lifecycle, purchase_orders
 from purchasing.domain.approval_route import ApprovalPolicy
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import (
     ConcurrentUpdate,
     DuplicatePoNumber,
     NotFound,
     VersionMismatch,
 )
+from purchasing.domain.inputs.po import CreateLineRequest, CreatePoRequest, UpdateLineRequest, UpdatePoRequest
 from purchasing.domain.model import (
     HistoryEvent,
     Line,

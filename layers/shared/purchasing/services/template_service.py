@@ -6,12 +6,12 @@ A PO made from a template goes through the very path a client's `POST /pos` take
 
 from __future__ import annotations
 
-from purchasing.api.auth import Principal
-from purchasing.api.schemas import CreatePoRequest, LineFields
-from purchasing.api.template_schemas import CreatePoFromTemplateRequest, CreateTemplateRequest
 from purchasing.data import po_repository, templates_repository
 from purchasing.domain import templates
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import InvalidRequest, NotFound
+from purchasing.domain.inputs.po import CreatePoRequest, LineFields
+from purchasing.domain.inputs.templates import CreatePoFromTemplateRequest, CreateTemplateRequest
 from purchasing.domain.model import PurchaseOrder, Supplier, utc_now
 from purchasing.domain.templates import PurchaseTemplate, TemplateSummary
 from purchasing.services import parts_service, po_service

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from purchasing.api.auth import Principal
 from purchasing.data import org_repository, user_pool
 from purchasing.domain import orgs
+from purchasing.domain.caller import Principal
 from purchasing.domain.errors import NotFound, SelfLockout
 from purchasing.domain.model import utc_now
 from purchasing.domain.orgs import Org, OrgUser, Role
 
 if TYPE_CHECKING:
-    from purchasing.api.user_schemas import InviteUserRequest, UpdateUserRequest
+    from purchasing.domain.inputs.users import InviteUserRequest, UpdateUserRequest
 
 OPERATOR = "operator"  # who created what an operator's command created
 

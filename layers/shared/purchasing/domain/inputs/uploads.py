@@ -1,5 +1,5 @@
-"""What a client declares before an upload, as the API validates it (every documents route uses it;
-a partner's upload adds its PO number)."""
+"""What a client declares before an upload (every documents route takes it; a partner's upload adds
+its PO number): a display name, a type, a size. The content is checked on arrival, not here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
-from purchasing.services.document_service import UploadRequest
+from purchasing.domain.model import CamelModel
+
+
+class UploadRequest(CamelModel):
+    """What a client declares before it uploads, as the use cases read it (`UploadDocumentRequest`
+    is how the API validates it)."""
+
+    file_name: str
+    content_type: str
+    size: int
+
 
 # A display name only (the S3 key is server-chosen): no path separators, no control characters.
 FileName = Annotated[
@@ -16,6 +26,8 @@ FileName = Annotated[
         strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f\x7f-\x9f]+$"
     ),
 ]
+
+
 # documents.CONTENT_TYPES, spelled out for the schema (a unit test keeps the two equal).
 ContentType = Literal["application/pdf", "image/png", "image/jpeg"]
 
