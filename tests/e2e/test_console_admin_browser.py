@@ -69,10 +69,16 @@ def wait(browser: Any, condition: Any, what: str, seconds: float = WAIT_SECONDS)
 
 
 def go(browser: Any, hash_: str, ready_id: str) -> None:
+    """To the view at `hash_`, once it has replaced the one shown before and shows #`ready_id`."""
     from selenium.webdriver.common.by import By
 
+    before = browser.find_elements(By.CSS_SELECTOR, "#view > *")
     browser.execute_script("location.hash = arguments[0]", hash_)
-    wait(browser, lambda: browser.find_elements(By.ID, ready_id), f"{hash_} (#{ready_id})")
+    wait(
+        browser,
+        lambda: all(replaced(element) for element in before) and browser.find_elements(By.ID, ready_id),
+        f"{hash_} (#{ready_id})",
+    )
 
 
 def fill(browser: Any, name: str, value: str, within: str = "") -> None:
@@ -110,6 +116,17 @@ def field_error(browser: Any, name: str) -> str:
 UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
   .filter((input) => !input.labels?.length && !input.getAttribute('aria-label'))
   .map((input) => input.outerHTML);"""
+
+
+def replaced(element: Any) -> bool:
+    """Whether the view has drawn `element` anew (the one found before is gone from the page)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    return False
 
 
 def shoot(browser: Any, name: str) -> None:
@@ -227,8 +244,24 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     wait(
         browser, lambda: f"pat+{org}@acme.example" in text(browser, "#users-table"), "the invited user's row"
     )
-    invited = [u for u in admin("GET", "/users").json["items"] if u["email"] == f"pat+{org}@acme.example"]
-    assert sorted(invited[0]["roles"]) == ["approver", "buyer"]
+    pat = f"pat+{org}@acme.example"
+
+    def pats() -> dict[str, Any]:
+        return next(user for user in admin("GET", "/users").json["items"] if user["email"] == pat)
+
+    assert sorted(pats()["roles"]) == ["approver", "buyer"]
+
+    # ... then takes the approver role away, and disables the account (the button asks twice)
+    row = f'//tr[td[contains(., "{pat}")]]'
+    browser.find_element(By.XPATH, f'{row}//input[@value="approver"]').click()
+    table = browser.find_element(By.ID, "users-table")
+    browser.find_element(By.XPATH, f'{row}//button[text()="Save roles"]').click()
+    wait(browser, lambda: replaced(table), "the users read again")
+    assert pats()["roles"] == ["buyer"]
+    for _ in range(2):  # from the keyboard (a toast may cover the button for the mouse)
+        browser.find_element(By.CSS_SELECTOR, f'button[aria-label="Disable {pat}"]').send_keys(Keys.ENTER)
+    wait(browser, lambda: "disabled" in text(browser, "#users-table"), "pat's account disabled")
+    assert pats()["enabled"] is False
     fill(browser, "email", "not an email", within="#invite-form")
     browser.find_element(By.ID, "invite-button").click()
     wait(browser, lambda: field_error(browser, "email"), "the invite's 422 under the email")
