@@ -8,16 +8,23 @@ authorizer does: an RS256 signature by a key of the pool's JWKS (fetched from th
 `token_use` "id" and an expiry still ahead. Anything else is a 401.
 
 moto does not check an app client's ExplicitAuthFlows when it signs a user in; `apply_fixes`
-makes it, so a flow the template leaves off fails locally as in AWS.
+makes it, so a flow the template leaves off fails locally as in AWS. Nor does moto invite: an
+AdminCreateUser without a temporary password leaves the user with none and sends nothing. As
+Cognito does, `apply_fixes` gives the user a random temporary password (the pool's password
+policy holds) and emails the invitation through SES from the pool's `EmailConfiguration.From`,
+so it lands in the local outbox; the user sets their own password at the first sign-in (the
+console's sign-in page asks). MessageAction SUPPRESS sends nothing; RESEND sends a new one.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from email.message import EmailMessage
 from functools import wraps
 from typing import Any
 
@@ -170,4 +177,69 @@ def apply_fixes() -> None:
         return original(self, client_id, auth_flow, auth_parameters)
 
     backend.initiate_auth = initiate_auth  # type: ignore[method-assign]
+    create_user = backend.admin_create_user
+
+    @wraps(create_user)
+    def admin_create_user(
+        self: Any,
+        user_pool_id: str,
+        username: str,
+        message_action: str,
+        temporary_password: str,
+        attributes: Any,
+    ) -> Any:
+        invite = message_action != "SUPPRESS"
+        secret = temporary_password or (temporary() if invite else temporary_password)
+        user = create_user(self, user_pool_id, username, message_action, secret, attributes)
+        if message_action == "RESEND":
+            user.password = secret
+        if invite:
+            send_invitation(self.describe_user_pool(user_pool_id), user, secret)
+        return user
+
+    backend.admin_create_user = admin_create_user  # type: ignore[method-assign]
     _applied = True
+
+
+def temporary() -> str:
+    """A temporary password as Cognito makes one: random, and within any password policy."""
+    return secrets.token_urlsafe(12) + "aA1!"
+
+
+INVITATION = """Hello {email},
+
+You have been invited to the purchase-order service. Sign in with:
+
+  username: {email}
+  temporary password: {password}
+
+You will choose your own password at the first sign-in.
+"""
+
+
+def send_invitation(pool: Any, user: Any, password: str) -> None:
+    """The invitation email Cognito sends (DEVELOPER email sending: through SES, from the pool's
+    From address), into moto's SES and so into the local outbox."""
+    from moto.ses.exceptions import MessageRejectedError
+    from moto.ses.models import ses_backends
+
+    attributes = {attribute["Name"]: attribute["Value"] for attribute in user.attributes}
+    recipient = attributes.get("email")
+    if not recipient:
+        return
+    settings = pool.extended_config.get("EmailConfiguration") or {}
+    if settings.get("EmailSendingAccount") != "DEVELOPER" or not settings.get("From"):
+        return  # Cognito's own mail service sends it: no SES, nothing the local outbox sees
+    sender = str(settings["From"])
+    message = EmailMessage()
+    message["From"], message["To"] = sender, recipient
+    message["Subject"] = "Your temporary password"
+    message.set_content(INVITATION.format(email=recipient, password=password))
+    try:
+        ses_backends[template.ACCOUNT][template.REGION].send_raw_email(
+            sender, [recipient], message.as_string()
+        )
+    except MessageRejectedError:
+        # no verified identity: only where the pool runs without the template's SES (AWS refuses
+        # such a pool's email configuration when it is created, before any user is)
+        pass

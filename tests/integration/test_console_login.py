@@ -335,3 +335,36 @@ def test_the_console_is_read_only_and_other_paths_are_not_its_own() -> None:
 def test_the_distributions_urls_in_the_template_are_the_local_consoles() -> None:
     assert console.local_url(f"https://{cloud.LOCAL_DISTRIBUTION_DOMAIN}/", URL) == CONSOLE
     assert console.local_url("https://elsewhere.example/", URL) == "https://elsewhere.example/"
+
+
+def test_an_invitation_emails_a_temporary_password_that_signs_in_once_to_choose_a_new_one(
+    pool: dict[str, Any],
+) -> None:
+    from local import ses_local
+
+    idp, refs = pool["idp"], pool["refs"]
+    before = len(ses_local.sent_messages())
+    attributes = [{"Name": "email", "Value": "cy@acme.example"}, {"Name": "custom:org_id", "Value": "acme"}]
+    idp.admin_create_user(  # as the users API invites (no MessageAction: Cognito emails the user)
+        UserPoolId=refs["UserPool"],
+        Username="cy@acme.example",
+        UserAttributes=attributes,
+        DesiredDeliveryMediums=["EMAIL"],
+    )
+
+    (sent,) = ses_local.sent_messages()[before:]
+    invitation = ses_local.as_email(sent, "2026-12-02T00:00:00Z")
+    assert (invitation["to"], invitation["from"]) == ("cy@acme.example", "purchase-orders@local.test")
+    password = invitation["text"].split("temporary password: ")[1].split()[0]
+    user = idp.admin_get_user(UserPoolId=refs["UserPool"], Username="cy@acme.example")
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    _, challenge = pkce()
+    form = authorize_form(refs["UserPoolClient"], challenge, username="cy@acme.example", password=password)
+    asked = call(pool["login"], "POST", "/oauth2/authorize", form)
+    assert b'name="new_password"' in asked.body  # the temporary password works once, to choose one
+
+    idp.admin_create_user(
+        UserPoolId=refs["UserPool"], Username="dee@acme.example", MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "dee@acme.example"}],
+    )  # fmt: skip
+    assert len(ses_local.sent_messages()) == before + 1  # SUPPRESS: no email
