@@ -3,7 +3,8 @@ an admin signs in, sets a two-level approval policy and sees the route the serve
 amount; a 422 shows under its field and a 412 on a stale policy offers a reload that keeps what
 was typed; the admin invites a user; an order takes its customer PO as a number and another from a
 blanket PO whose cap, consumed and remaining follow; the invoice quotes the customer PO. Each main
-screen is written to the tour (docs/tour/), at 1280 px wide, and the policy editor at 390 px."""
+screen is written to the tour (docs/tour/12-... to 19-...), at 1280 px wide, and the policy editor
+and an order at 390 px."""
 
 from __future__ import annotations
 
@@ -183,7 +184,7 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     browser.find_element(By.CSS_SELECTOR, '#route-form [name="amount"]').send_keys(Keys.ENTER)  # the keyboard
     wait(browser, lambda: "1 level of approval" in text(browser, "#route-preview"), "the route of 1200.00")
     assert "subtotal 1200.00 is below 5000.00" in text(browser, "#route-levels")
-    shoot(browser, "admin-policy")
+    shoot(browser, "12-admin-policy")
 
     # A 422 shows under the field it names, and nothing typed is lost
     fill(browser, "levels[1].timeoutHours", "0.1")
@@ -232,7 +233,7 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
 
     # At 390 px the editor fits the screen (shoot checks: no sideways scrolling)
     browser.set_window_size(390, 844)
-    shoot(browser, "admin-policy-phone")
+    shoot(browser, "13-admin-policy-on-a-phone")
     browser.set_window_size(1280, 900)
 
     # Users: the admin invites a buyer who also approves
@@ -266,7 +267,7 @@ def test_an_admin_sets_the_policy_sees_the_route_and_invites_a_user(
     browser.find_element(By.ID, "invite-button").click()
     wait(browser, lambda: field_error(browser, "email"), "the invite's 422 under the email")
     assert value(browser, "email") == "not an email"
-    shoot(browser, "admin-users")
+    shoot(browser, "14-admin-users")
 
 
 def processing_order(buyer: Client, amount: str) -> str:
@@ -315,9 +316,9 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     browser.find_element(By.ID, "partner-link-create").click()
     wait(browser, lambda: browser.find_elements(By.ID, "partner-link-url"), "the partner link")
     assert "/partner/" in str(browser.find_element(By.ID, "partner-link-url").get_attribute("value"))
-    shoot(browser, "order")
+    shoot(browser, "15-customer-order")
     browser.set_window_size(390, 844)
-    shoot(browser, "order-phone")
+    shoot(browser, "16-customer-order-on-a-phone")
     browser.set_window_size(1280, 900)
 
     # The invoice quotes the customer PO
@@ -326,7 +327,7 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     assert text(browser, "#invoice-po-number") == "GX-7781"
     assert text(browser, "#invoice-po-mode") == "Number only"
     assert text(browser, "#invoice-total") == "1,200.00 USD"
-    shoot(browser, "invoice")
+    shoot(browser, "17-invoice")
 
     # Another order takes the customer's PO with its document: the browser posts the file straight
     # to S3 (the progress bar fills), the ingest accepts it, then the PO is attached with it
@@ -389,6 +390,6 @@ def test_orders_take_a_customer_po_by_number_and_from_a_blanket_and_the_invoice_
     go(browser, "#/blanket-pos", "blanket-table")
     assert text(browser, "#blanket-table td.consumed") == "1,200.00 USD"
     assert text(browser, "#blanket-table td.remaining") == "800.00 USD"
-    shoot(browser, "blanket-pos")
+    shoot(browser, "18-blanket-pos")
     go(browser, "#/orders", "orders-table")
-    shoot(browser, "orders")
+    shoot(browser, "19-customer-orders")
