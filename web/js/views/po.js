@@ -1,7 +1,7 @@
 // One PO: its lines, totals (the server's), approvals, documents and history, with the actions its
 // status allows. While it is open the page polls the PO, so status changes appear without a reload.
 import { Problem } from "../api.js";
-import { busy, clearProblems, date, field, h, money, showProblem, table, toast } from "../ui.js";
+import { busy, date, field, h, money, showProblem, table, toast } from "../ui.js";
 import { statusBadge } from "./pos.js";
 import { documents } from "./documents.js";
 
@@ -211,5 +211,4 @@ export async function render(root, params, ctx) {
     }
   }, POLL_MS);
   ctx.onLeave(() => clearInterval(timer));
-  clearProblems(sections.panel);
 }
