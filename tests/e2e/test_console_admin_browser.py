@@ -8,9 +8,6 @@ and an order at 390 px."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +15,24 @@ import pytest
 
 from local.template import ROOT
 from tests.e2e.conftest import Client, LocalCloud
+from tests.e2e.test_console_browser import PASSWORD, unlabelled, user_with_password
 
 pytestmark = pytest.mark.e2e
 
 TOUR = ROOT / "docs" / "tour"
 WAIT_SECONDS = 30
 UPLOAD_SECONDS = 90  # the upload, then the ingest (S3 notification, queue, function) and the attach
-PASSWORD = "Console-admin-1!"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def signed_in(browser: Any, cloud: LocalCloud, org: str, role: str = "admin") -> Client:
-    """A user of `org` with a password (`make token`'s --password), signed in to the console
+    """A user of `org` with a password (`make token`'s PASSWORD=), signed in to the console
     through the local managed login; the API client has the same user's token."""
     from selenium.webdriver.common.by import By
 
     email = f"{role}+{org}@acme.example"
-    command = ["local.token", "--org", org, "--email", email, "--role", role, "--password", PASSWORD]
-    env = {**os.environ, "LOCAL_CLOUD_DIR": str(cloud.state)}
-    done = subprocess.run(
-        [sys.executable, "-m", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    client = Client(cloud.url, cloud.token(org, f"{role}@acme.example", role))  # the same user
+    user_with_password(cloud, org, email, role)  # after the token: that gave it a random password
     browser.set_window_size(1280, 900)
     browser.get(f"{cloud.url}/")
     wait(browser, lambda: browser.find_elements(By.ID, "sign-in"), "the sign-in button")
@@ -55,7 +42,7 @@ def signed_in(browser: Any, cloud: LocalCloud, org: str, role: str = "admin") ->
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
     wait(browser, lambda: browser.find_elements(By.ID, "who-email"), "the signed-in header")
-    return Client(cloud.url, done.stdout.strip())
+    return client
 
 
 def wait(browser: Any, condition: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:
@@ -114,11 +101,6 @@ def field_error(browser: Any, name: str) -> str:
     return " ".join(element.text for element in found)
 
 
-UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-  .filter((input) => !input.labels?.length && !input.getAttribute('aria-label'))
-  .map((input) => input.outerHTML);"""
-
-
 def replaced(element: Any) -> bool:
     """Whether the view has drawn `element` anew (the one found before is gone from the page)."""
     from selenium.common.exceptions import StaleElementReferenceException
@@ -132,7 +114,7 @@ def replaced(element: Any) -> bool:
 
 def shoot(browser: Any, name: str) -> None:
     """The screen into the tour, once it is usable: every input labelled, nothing wider than the window."""
-    assert browser.execute_script(UNLABELLED) == [], name
+    assert unlabelled(browser) == [], name
     assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), name
     TOUR.mkdir(parents=True, exist_ok=True)
     browser.execute_script("window.scrollTo(0, 0)")
