@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from purchasing.data import po_repository
+from purchasing.data import po_repository, transactions
 from tests.conftest import Api, Reply, claims, new_po_body
 
 
@@ -126,7 +126,7 @@ def test_a_read_that_missed_a_committed_line_cannot_overwrite_it(api: Api) -> No
     after = purchase_orders.add_line(torn, fields, utc_now())
     assert after.lines[-1].id == "00001"
 
-    with pytest.raises(po_repository.VersionConflict):
+    with pytest.raises(transactions.VersionConflict):
         po_repository.save("acme", torn, after)
 
     read = po_repository.get("acme", po["id"])
@@ -162,7 +162,7 @@ def test_a_canceled_transaction_writes_nothing_a_reader_could_see(
         stale, {"description": "B", "quantity": "1", "unit_cost": "1"}, utc_now()
     )
 
-    with pytest.raises(po_repository.VersionConflict):
+    with pytest.raises(transactions.VersionConflict):
         po_repository.save("acme", stale, after)
 
     assert all(ids == ["00001"] for ids in seen)
@@ -228,7 +228,7 @@ def test_a_transaction_canceled_by_a_conflicting_one_is_retried_not_answered_500
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
     po = create_po(api, lines=0)
-    real_write, conflicts = po_repository.write, list[int]()
+    real_write, conflicts = transactions.write, list[int]()
 
     def conflict_once(ops: Any) -> None:
         if not conflicts:
@@ -239,7 +239,7 @@ def test_a_transaction_canceled_by_a_conflicting_one_is_retried_not_answered_500
             raise TransactWriteError("canceled", cause)
         real_write(ops)
 
-    monkeypatch.setattr(po_repository, "write", conflict_once)
+    monkeypatch.setattr(transactions, "write", conflict_once)
     reply = api("POST", f"/pos/{po['id']}/lines", {"description": "A", "quantity": "1", "unitCost": "1"})
 
     assert (reply.status, conflicts) == (201, [3])

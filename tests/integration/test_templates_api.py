@@ -308,7 +308,7 @@ def test_template_lines_are_never_line_items(api: Api, aws: None) -> None:
 
 
 def test_a_failed_create_leaves_no_lines_behind(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    from purchasing.data import po_repository, templates_repository
+    from purchasing.data import templates_repository, transactions
     from purchasing.data.tables import PoPartitionItem, TemplateItem
     from purchasing.domain.templates import new_template
 
@@ -322,14 +322,14 @@ def test_a_failed_create_leaves_no_lines_behind(aws: None, monkeypatch: pytest.M
         created_by="buyer@acme.example.com",
         now="2026-01-01T00:00:00.000Z",
     )
-    real = po_repository.write
+    real = transactions.write
 
     def header_fails(ops: Any) -> None:
         if any(isinstance(op.item, TemplateItem) for op in ops):
             raise RuntimeError("throttled")
         real(ops)
 
-    monkeypatch.setattr(po_repository, "write", header_fails)
+    monkeypatch.setattr(transactions, "write", header_fails)
 
     with pytest.raises(RuntimeError):
         templates_repository.create("acme", template)

@@ -28,8 +28,9 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from purchasing.data import documents_repository
+from purchasing.data.counters import next_number
 from purchasing.data.mapping import fields, to_item, to_model
-from purchasing.data.po_repository import Op, failed_items, next_number, query_page, write
+from purchasing.data.paging import query_page
 from purchasing.data.tables import (
     BlanketPoItem,
     BlanketUseItem,
@@ -40,6 +41,7 @@ from purchasing.data.tables import (
     org_list_key,
     owner_pk,
 )
+from purchasing.data.transactions import Op, VersionConflict, failed_items, write
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary, BlanketUse, Customer, remaining
 from purchasing.domain.documents import OwnerKind
 from purchasing.domain.model import Document
@@ -56,10 +58,6 @@ from purchasing.domain.orders import (
 
 ORDER_SK = "ORDER"
 BLANKET_SK = "BLANKET"
-
-
-class VersionConflict(Exception):
-    """The order changed since it was read."""
 
 
 class BlanketRefused(Exception):

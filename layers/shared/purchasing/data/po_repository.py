@@ -12,31 +12,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from typing import Any, Literal
+from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from purchasing.config import settings
-from purchasing.data import documents_repository
+from purchasing.data import counters, documents_repository, paging, transactions
 from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import (
     HEADER_SK,
     ApprovalItem,
-    CounterItem,
     DocumentItem,
     HistoryEventItem,
     PoHeaderItem,
@@ -51,8 +41,17 @@ from purchasing.data.tables import (
     status_key,
     supplier_key,
 )
+from purchasing.data.transactions import (
+    TRANSACTION_LIMIT,
+    Op,
+    VersionConflict,
+    failed_items,
+    in_chunks,
+    put,
+    write_lines_then_head,
+)
 from purchasing.domain import deliveries
-from purchasing.domain.errors import DuplicatePoNumber, InvalidCursor
+from purchasing.domain.errors import DuplicatePoNumber
 from purchasing.domain.model import (
     ApprovalRequest,
     ApprovalRound,
@@ -71,12 +70,7 @@ from purchasing.domain.model import (
 )
 from purchasing.domain.purchase_orders import recompute
 
-TRANSACTION_LIMIT = 100
 CONSUMER = "status"  # writtenBy on the stream consumer's own line writes (its filter drops them)
-
-
-class VersionConflict(Exception):
-    """The header changed since it was read."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +89,7 @@ def new_po_id() -> str:
 
 
 def next_po_number(org_id: str) -> str:
-    return next_number(org_id, "PO")
-
-
-def next_number(org_id: str, prefix: str) -> str:
-    """The org's next number of a kind (PO-000001, SO-000001...), from its counter item."""
-    counter = CounterItem(pk=f"ORG#{org_id}", sk=f"COUNTER#{prefix}")
-    counter.update(actions=[CounterItem.value.add(1)])
-    return f"{prefix}-{int(counter.value):06d}"
+    return counters.next_number(org_id, "PO")
 
 
 def get(org_id: str, po_id: str) -> PurchaseOrder | None:
@@ -144,36 +131,16 @@ def create(org_id: str, po: PurchaseOrder, events: Sequence[HistoryEvent] = ()) 
     Until the header exists the PO does not: a failure part way leaves only unreachable lines,
     which are removed before the error is raised.
     """
-    lines = [_put(_line_item(org_id, po.id, line)) for line in po.lines]
+    lines = [put(_line_item(org_id, po.id, line)) for line in po.lines]
     final = [
-        _put(_header_item(org_id, po), PoHeaderItem.pk.does_not_exist()),
-        _put(
+        put(_header_item(org_id, po), PoHeaderItem.pk.does_not_exist()),
+        put(
             PoNumberItem(pk=PoNumberItem.key(org_id, po.number), po_id=po.id),
             PoNumberItem.pk.does_not_exist(),
         ),
-        *(_put(_event_item(org_id, po.id, event)) for event in events),
+        *(put(_event_item(org_id, po.id, event)) for event in events),
     ]
     write_lines_then_head(lines, final, lambda chunk: _transact(chunk, number=po.number))
-
-
-def write_lines_then_head(
-    lines: list[Op], head: list[Op], run: Callable[[list[Op]], None] | None = None
-) -> None:
-    """Lines first, in transactions of at most 100 items, `head` (the header and what goes with it)
-    in the last one. Until the header exists its partition does not: a failure part way removes
-    the lines already written before the error is raised. `run` writes one transaction (`write`
-    unless told)."""
-    run = run or write
-    head_count = max(0, len(lines) + len(head) - TRANSACTION_LIMIT)
-    chunks = _chunks(lines[:head_count], TRANSACTION_LIMIT) + [lines[head_count:] + head]
-    written: list[Model] = []
-    try:
-        for chunk in chunks:
-            run(chunk)
-            written.extend(op.item for op in chunk)
-    except Exception:
-        _delete_quietly(written)
-        raise
 
 
 def save(
@@ -183,7 +150,7 @@ def save(
     first = [_header_update(org_id, after, before.version, _api_header_actions(org_id, after))]
     if after.number.upper() != before.number.upper():
         first.append(
-            _put(
+            put(
                 PoNumberItem(pk=PoNumberItem.key(org_id, after.number), po_id=after.id),
                 PoNumberItem.pk.does_not_exist(),
             )
@@ -229,7 +196,7 @@ def decide(org_id: str, po: PurchaseOrder, decided: ApprovalRequest, event: Hist
     pending = ApprovalItem.status == ApprovalStatus.PENDING.value
     try:
         _transact(
-            [Op("update", item, pending, actions), _put(_event_item(org_id, po.id, event))], number=po.number
+            [Op("update", item, pending, actions), put(_event_item(org_id, po.id, event))], number=po.number
         )
     except TransactWriteError as error:
         raise AlreadyDecided(decided.id) from error
@@ -287,49 +254,13 @@ def list_summaries(
         index, hash_key, hash_attr = PoHeaderItem.by_status, status_key(org_id, status.value), "GSI1PK"
     else:
         index, hash_key, hash_attr = PoHeaderItem.by_updated, org_pos_key(org_id), "GSI3PK"
-    items, next_cursor = query_page(
+    items, next_cursor = paging.query_page(
         index, hash_key, hash_attr, limit=limit, cursor=cursor, condition=condition
     )
     return [_to_summary(item) for item in items], next_cursor
 
 
-def query_page(
-    index: GlobalSecondaryIndex[Any],
-    hash_key: str,
-    hash_attr: str,
-    *,
-    limit: int,
-    cursor: str | None,
-    condition: Condition | None = None,
-) -> tuple[list[Any], str | None]:
-    """One page of an index's partition, newest first, and the opaque cursor of the next page."""
-    result = index.query(
-        hash_key,
-        filter_condition=condition,
-        scan_index_forward=False,
-        limit=limit,
-        page_size=limit,
-        last_evaluated_key=_decode_cursor(cursor, hash_attr, hash_key),
-    )
-    items = list(result)
-    return items, _encode_cursor(result.last_evaluated_key)
-
-
 # --- transactions ------------------------------------------------------------------------------
-
-
-@dataclass
-class Op:
-    """One item operation of a transaction."""
-
-    kind: Literal["put", "update", "delete", "check"]
-    item: Model
-    condition: Condition | None = None
-    actions: list[Action] = field(default_factory=list)
-
-
-def _put(item: Model, condition: Condition | None = None) -> Op:
-    return Op("put", item, condition)
 
 
 def _header_update(org_id: str, po: PurchaseOrder, expected_version: int, actions: list[Action]) -> Op:
@@ -355,7 +286,7 @@ def _changed_lines_and_events(
     # A new line must not exist yet: a writer whose read missed a line committed meanwhile (Query
     # is read-committed per item, not a snapshot) must not overwrite it under a new number.
     ops = [
-        _put(
+        put(
             _line_item(org_id, after.id, line, written_by),
             None if line.id in old_lines else PoLineItem.sk.does_not_exist(),
         )
@@ -366,7 +297,7 @@ def _changed_lines_and_events(
     for new in after.approval_rounds:
         old = old_rounds.get(new.round)
         if old is None:
-            ops.append(_put(_round_item(pk, new), RoundItem.pk.does_not_exist()))
+            ops.append(put(_round_item(pk, new), RoundItem.pk.does_not_exist()))
         elif old != new:
             actions: list[Action] = [
                 RoundItem.status.set(new.status.value),
@@ -382,7 +313,7 @@ def _changed_lines_and_events(
             request_item = ApprovalItem(pk=pk, sk=request.id)
             status: list[Action] = [ApprovalItem.status.set(request.status.value)]
             ops.append(Op("update", request_item, ApprovalItem.status == previous.status.value, status))
-    return ops + [_put(_event_item(org_id, after.id, event)) for event in events]
+    return ops + [put(_event_item(org_id, after.id, event)) for event in events]
 
 
 def _commit(org_id: str, after: PurchaseOrder, first: list[Op], rest: list[Op]) -> None:
@@ -393,39 +324,13 @@ def _commit(org_id: str, after: PurchaseOrder, first: list[Op], rest: list[Op]) 
     guard = Op(
         "check", PoHeaderItem(pk=po_pk(org_id, after.id), sk=HEADER_SK), PoHeaderItem.version == after.version
     )
-    for chunk in _chunks(rest[room:], TRANSACTION_LIMIT - 1):
+    for chunk in in_chunks(rest[room:], TRANSACTION_LIMIT - 1):
         _transact([guard, *chunk], number=after.number)
-
-
-@cache
-def connection() -> Connection:
-    """One connection (one botocore client) per process: building one costs tens of ms."""
-    return Connection(region=settings().region)
-
-
-def write(ops: Sequence[Op]) -> None:
-    """The ops as one TransactWriteItems (TransactWriteError when it is canceled).
-
-    A call whose answer was lost (a timeout, a 500) may have committed. botocore retries it with the
-    same ClientRequestToken (an idempotency token it fills in), which DynamoDB answers with success
-    without writing again: the retry's conditions never fail on what the first call wrote, so the
-    caller never takes its own write for a concurrent change and applies it twice. Only a canceled
-    transaction (which wrote nothing) is retried on fresh data, by the callers."""
-    with TransactWrite(connection=connection()) as transaction:
-        for op in ops:
-            if op.kind == "put":
-                transaction.save(op.item, condition=op.condition)
-            elif op.kind == "update":
-                transaction.update(op.item, actions=op.actions, condition=op.condition)
-            elif op.kind == "delete":
-                transaction.delete(op.item, condition=op.condition)
-            else:
-                transaction.condition_check(type(op.item), op.item.pk, op.item.sk, condition=op.condition)  # type: ignore[attr-defined]
 
 
 def _transact(ops: Sequence[Op], *, number: str) -> None:
     try:
-        write(ops)
+        transactions.write(ops)
     except TransactWriteError as error:
         failed = failed_items(ops, error)
         reasons = {reason.code for reason in error.cancellation_reasons or [] if reason}
@@ -438,27 +343,6 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
         if failed:  # the header, a round or a request changed since it was read
             raise VersionConflict from error
         raise
-
-
-def failed_items(ops: Sequence[Op], error: TransactWriteError) -> list[Model]:
-    """pynamodb sends checks, deletes, puts, then updates; the reasons come back in that order."""
-    order = {"check": 0, "delete": 1, "put": 2, "update": 3}
-    sent = [op.item for op in sorted(ops, key=lambda op: order[op.kind])]
-    reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-    return [item for item, code in zip(sent, reasons, strict=False) if code == "ConditionalCheckFailed"]
-
-
-def _delete_quietly(items: Sequence[Model]) -> None:
-    """Items of any type in the table, in batches."""
-    if not items:
-        return
-    with PoPartitionItem.batch_write() as batch:
-        for item in items:
-            batch.delete(item)
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 # --- conversion between table items and domain models ------------------------------------------
@@ -604,36 +488,6 @@ def _to_summary(item: PoHeaderItem) -> PoSummary:
 
 def _supplier(item: PoHeaderItem) -> Supplier:
     return Supplier(name=item.supplier_name, email=item.supplier_email)
-
-
-# --- cursors -----------------------------------------------------------------------------------
-
-
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None, hash_attr: str, hash_key: str) -> dict[str, Any] | None:
-    """A cursor is only good for the query it came from: same index, same org, same filter."""
-    if cursor is None:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise InvalidCursor("cursor is not one this API issued", field="cursor") from error
-    range_attr = hash_attr.replace("PK", "SK")
-    expected = {"PK", "SK", hash_attr, range_attr}
-    if (
-        not isinstance(key, dict)
-        or set(key) != expected
-        or not all(isinstance(value, dict) and set(value) == {"S"} for value in key.values())
-        or not all(isinstance(value["S"], str) and value["S"] for value in key.values())
-        or key[hash_attr]["S"] != hash_key
-    ):
-        raise InvalidCursor("cursor does not belong to this listing", field="cursor")
-    return key
 
 
 def _timestamp(value: str | None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from purchasing.data import po_repository  # its transactions and pages: one way to do each
+from purchasing.data import paging, transactions
 from purchasing.data.mapping import to_item, to_model
 from purchasing.data.tables import PoPartitionItem, TemplateItem, TemplateLineItem, org_list_key
 from purchasing.domain.model import Supplier
@@ -35,7 +35,7 @@ def new_template_id() -> str:
 
 def create(org_id: str, template: PurchaseTemplate) -> None:
     lines = [_new(_line_item(org_id, template.id, line)) for line in template.lines]
-    po_repository.write_lines_then_head(lines, [_new(_header_item(org_id, template))])
+    transactions.write_lines_then_head(lines, [_new(_header_item(org_id, template))])
 
 
 def get(org_id: str, template_id: str) -> PurchaseTemplate | None:
@@ -56,14 +56,14 @@ def list_summaries(
     org_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[TemplateSummary], str | None]:
     hash_key = org_list_key(org_id, LIST)
-    items, next_cursor = po_repository.query_page(
+    items, next_cursor = paging.query_page(
         TemplateItem.by_updated, hash_key, "GSI3PK", limit=limit, cursor=cursor
     )
     return [_to_summary(item) for item in items], next_cursor
 
 
-def _new(item: TemplateItem | TemplateLineItem) -> po_repository.Op:
-    return po_repository.Op("put", item, type(item).sk.does_not_exist())
+def _new(item: TemplateItem | TemplateLineItem) -> transactions.Op:
+    return transactions.Op("put", item, type(item).sk.does_not_exist())
 
 
 def _header_item(org_id: str, template: PurchaseTemplate) -> TemplateItem:

@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from purchasing.data import documents_repository, orders_repository, org_repository, secrets
-from purchasing.data.orders_repository import BlanketRefused, StoredOrder, VersionConflict
+from purchasing.data.orders_repository import BlanketRefused, StoredOrder
+from purchasing.data.transactions import VersionConflict
 from purchasing.domain import blanket_pos, orders, orgs, partner_links
 from purchasing.domain.blanket_pos import BlanketPo, BlanketPoSummary
 from purchasing.domain.caller import Principal

@@ -13,6 +13,7 @@ from typing import Any
 
 from purchasing.data import po_repository, settings_repository
 from purchasing.data.idempotency import once
+from purchasing.data.transactions import VersionConflict
 from purchasing.domain import approvals, history, lifecycle, purchase_orders
 from purchasing.domain.approval_route import ApprovalPolicy
 from purchasing.domain.caller import Principal
@@ -259,7 +260,7 @@ def _write(
         try:
             po_repository.save(principal.org_id, before, after, describe(before, after))
             return after
-        except po_repository.VersionConflict:
+        except VersionConflict:
             if if_match is not None:
                 raise VersionMismatch(
                     f"PO {po_id} changed while this request ran", field="If-Match"

@@ -24,6 +24,7 @@ from purchasing.data import (
     settings_repository,
     workflows,
 )
+from purchasing.data.transactions import VersionConflict
 from purchasing.domain import (
     approval_emails,
     approval_links,
@@ -112,10 +113,10 @@ def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | 
             po_repository.materialize(key.org_id, stored, after, events)
             _count_expiries(stored.po, after)
             break
-        except po_repository.VersionConflict:
+        except VersionConflict:
             continue  # the API (or the state machine) wrote meanwhile: read again
     else:
-        raise po_repository.VersionConflict(f"PO {key.po_id} kept changing")
+        raise VersionConflict(f"PO {key.po_id} kept changing")
     if step is not None and step.start is not None:
         _start_round(key, step.start)
     if step is not None and stored is not None:
