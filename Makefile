@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: help dev dev-reset test lock bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev dev-reset test times pytest lock bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	unit integration e2e browser clean
 
 help:
@@ -71,11 +71,11 @@ lock: $(VENV)/.stamp
 # The partner upload page is tested in a real headless Chromium: Debian's, with its driver.
 BROWSER_PACKAGES := chromium chromium-driver
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-		echo "installing $(BROWSER_PACKAGES) (Debian packages, for the browser test)"; \
+	@$(call timed,browser,command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "installing $(BROWSER_PACKAGES) (Debian packages for the browser test)"; \
 		$$(test "$$(id -u)" = 0 || echo sudo) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$(test "$$(id -u)" = 0 || echo sudo) \
-			apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; }
+			apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; })
 
 dev: $(VENV)/.stamp
 	@echo "==> starting the local cloud (the URLs follow when it is ready)"
@@ -106,25 +106,28 @@ recompute: $(VENV)/.stamp
 redrive: $(VENV)/.stamp
 	@$(PY) -m local.repair $(REPAIR_TARGET) redrive
 
+# A stage of make test, timed into $(TIMES)/<name> for the table at its end: $(call timed,<name>,<command>)
+timed = (mkdir -p $(TIMES); start=$$(date +%s%N); ( $(2) ); status=$$?; \
+	echo $$(( ($$(date +%s%N) - start) / 1000000 )) > $(TIMES)/$(1); exit $$status)
+
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	@$(call timed,lint,set -x; $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .)
 
 typecheck: $(VENV)/.stamp
-	$(VENV)/bin/mypy layers/shared/purchasing functions local tests bench
+	@$(call timed,types,set -x; $(VENV)/bin/mypy layers/shared/purchasing functions local tests bench)
 
 cfn-lint: $(VENV)/.stamp
-	$(VENV)/bin/cfn-lint template.yaml
+	@$(call timed,cfn-lint,set -x; $(VENV)/bin/cfn-lint template.yaml)
 
 checkov: .venv-checkov/.stamp
-	$(CHECKOV) -f template.yaml --framework cloudformation --skip-download --quiet --compact
+	@$(call timed,checkov,set -x; $(CHECKOV) -f template.yaml --framework cloudformation --skip-download --quiet --compact)
 
 sam-validate: .venv-sam/.stamp
-	$(SAM) validate --lint
+	@$(call timed,sam-validate,set -x; $(SAM) validate --lint)
 
 # sam build needs a python3.13 on PATH: the virtualenv's own interpreter is one.
 build: .venv-sam/.stamp $(VENV)/.stamp
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --cached --parallel
+	@$(call timed,build,set -x; PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --cached --parallel)
 
 unit: $(VENV)/.stamp
 	$(PY) -m pytest tests/unit -q
@@ -135,8 +138,32 @@ integration: $(VENV)/.stamp
 e2e: $(VENV)/.stamp browser
 	$(PY) -m pytest tests/e2e -q
 
-test: lint typecheck cfn-lint checkov sam-validate build browser
-	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+# The suite on $(WORKERS) pytest-xdist workers (the local cloud's e2e tests together on one); coverage
+# combines theirs.
+pytest: $(VENV)/.stamp browser
+	@$(call timed,pytest,set -x; $(PY) -m pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR))
+
+# Every check and test. The virtualenvs first (the tools' two at once), then the static checks and
+# the build side by side, then the suite; the time of each stage at the end, failed or not.
+STAGES := lint typecheck cfn-lint checkov sam-validate build
+test:
+	@rm -rf $(TIMES) && mkdir -p $(TIMES) && date +%s%N > $(TIMES)/.start
+	@$(call timed,virtualenvs,$(MAKE) --no-print-directory $(VENV)/.stamp && \
+		$(MAKE) --no-print-directory -j2 -Otarget .venv-checkov/.stamp .venv-sam/.stamp) || { $(MAKE) -s times; exit 1; }
+	@$(MAKE) --no-print-directory -j3 -Otarget $(STAGES) browser || { $(MAKE) -s times; exit 1; }
+	@$(MAKE) --no-print-directory pytest || { $(MAKE) -s times; exit 1; }
+	@$(MAKE) -s times
+
+# The table of stage times (stages overlap: the total is the wall clock from the start of make test).
+TABLE := virtualenvs lint types cfn-lint checkov sam-validate build browser pytest
+times:
+	@test -f $(TIMES)/.start || { echo "no times: run make test"; exit 1; }
+	@echo "==> make test: seconds per stage (lint to build run side by side)"
+	@cd $(TIMES) && for stage in $(TABLE) $$(ls); do \
+		case " $$seen " in *" $$stage "*) continue;; esac; seen="$$seen $$stage"; \
+		test -f $$stage && awk -v stage=$$stage '{ printf "    %-13s %7.1f\n", stage, $$1 / 1000 }' $$stage; \
+	done; true
+	@awk -v now=$$(date +%s%N) '{ printf "    %-13s %7.1f\n", "total", (now - $$1) / 1e9 }' $(TIMES)/.start
 
 bench: $(VENV)/.stamp
 	$(PY) -m bench
