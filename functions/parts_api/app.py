@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing.api.http import WRITERS, Api, caller, ok
+from purchasing.api.schemas import PartList
 from purchasing.domain.inputs.po import PutPartRequest
 from purchasing.domain.model import Part, PartInventory
 from purchasing.observability import logger, metrics, tracer
@@ -34,6 +35,27 @@ def put_part(partId: PartId, body: PutPartRequest) -> Response[Part]:
     """Create or replace a part (201 when new). Lines already on POs keep their purchase type."""
     part, created = parts_service.put(caller(app, *WRITERS), partId, body)
     return Response(status_code=201 if created else 200, body=part, content_type="application/json")
+
+
+@app.get(
+    "/parts",
+    responses=ok(200, PartList),
+    tags=["Parts"],
+    summary="List parts, newest first",
+    description=(
+        "Who: any member of the org (buyer, approver or admin). Changes: nothing. `q` keeps the "
+        "parts whose id or name contains it, whatever the case; page with `limit` and `cursor`."
+    ),
+)
+def list_parts(
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="text in the id or name")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+) -> PartList:
+    items, next_cursor = parts_service.list_parts(caller(app), text=q, limit=limit, cursor=cursor)
+    return PartList(items=items, next_cursor=next_cursor)
 
 
 @app.get(

@@ -269,3 +269,23 @@ def test_a_redelivered_event_for_a_gone_upload_needs_list_bucket(
     assert len(response["batchItemFailures"]) == failed
     admin = moto_server.client("s3")
     assert error_code(lambda: admin.head_object(Bucket=names["DocumentsBucket"], Key="uploads/gone")) == "404"
+
+
+def test_the_parts_function_may_list_parts_through_by_updated_and_query_no_other_index(
+    moto_server: cloud.Moto, local_aws: cloud.Resources
+) -> None:
+    names = local_aws.names
+    dynamodb = role_client(
+        iam.enforce(moto_server.client, names)["PartsApiFunction"], "dynamodb", moto_server.endpoint
+    )
+
+    def query(index: str, key: str) -> Any:
+        return lambda: dynamodb.query(
+            TableName=names["PurchaseOrdersTable"],
+            IndexName=index,
+            KeyConditionExpression=f"{key} = :pk",
+            ExpressionAttributeValues={":pk": {"S": "ORG#acme#PARTS"}},
+        )
+
+    assert query("ByUpdated", "GSI3PK")()["Items"] == []
+    assert error_code(query("ByStatus", "GSI1PK")) == "AccessDeniedException"

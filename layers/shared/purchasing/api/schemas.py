@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 from purchasing.domain.model import (
     CamelModel,
     HistoryEvent,
+    Part,
     PoSummary,
     Quantity,
 )
@@ -16,6 +17,11 @@ from purchasing.domain.model import (
 
 class PoList(CamelModel):
     items: list[PoSummary]
+    next_cursor: str | None = None
+
+
+class PartList(CamelModel):
+    items: list[Part]
     next_cursor: str | None = None
 
 

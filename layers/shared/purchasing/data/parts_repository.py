@@ -1,4 +1,6 @@
-"""Parts and their inventory lots: a part and its lots share one partition (one Query reads both)."""
+"""Parts and their inventory lots: a part and its lots share one partition (one Query reads both).
+An org's parts are listed through ByUpdated (GSI3PK ORG#o#PARTS), newest first, with an opaque cursor.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from decimal import Decimal
 from pynamodb.exceptions import PutError
 
 from purchasing.data.mapping import to_item, to_model
-from purchasing.data.tables import LotItem, PartItem, PartsPartitionItem, part_pk
+from purchasing.data.paging import query_page
+from purchasing.data.tables import LotItem, PartItem, PartsPartitionItem, org_list_key, part_pk
 from purchasing.domain.model import InventoryLot, Part, PartInventory
 
 PART_SK = "PART"
+LIST = "PARTS"
 
 
 def lot_sk(po_id: str, line_id: str) -> str:
@@ -20,7 +24,17 @@ def lot_sk(po_id: str, line_id: str) -> str:
 
 def put_part(org_id: str, part: Part) -> bool:
     """Create or replace a part; True when it is new."""
-    item = to_item(PartItem, part, pk=part_pk(org_id, part.id), sk=PART_SK, part_id=part.id)
+    item = to_item(
+        PartItem,
+        part,
+        pk=part_pk(org_id, part.id),
+        sk=PART_SK,
+        part_id=part.id,
+        id_folded=part.id.casefold(),
+        name_folded=part.name.casefold(),
+        gsi3pk=org_list_key(org_id, LIST),
+        gsi3sk=f"{part.updated_at}#{part.id}",
+    )
     try:
         item.save(condition=PartItem.pk.does_not_exist())
         return True
@@ -36,6 +50,26 @@ def get_parts(org_id: str, part_ids: Iterable[str]) -> dict[str, Part]:
     if not keys:
         return {}
     return {item.part_id: _part(item) for item in PartItem.batch_get(keys)}
+
+
+def list_parts(
+    org_id: str, *, text: str | None, limit: int, cursor: str | None
+) -> tuple[list[Part], str | None]:
+    """One page of the org's parts, newest first; `text` keeps those whose id or name contains it,
+    whatever the case (a page is filled from as many reads as it takes)."""
+    condition = None
+    if text:
+        folded = text.casefold()
+        condition = PartItem.id_folded.contains(folded) | PartItem.name_folded.contains(folded)
+    items, next_cursor = query_page(
+        PartItem.by_updated,
+        org_list_key(org_id, LIST),
+        "GSI3PK",
+        limit=limit,
+        cursor=cursor,
+        condition=condition,
+    )
+    return [_part(item) for item in items], next_cursor
 
 
 def inventory(org_id: str, part_id: str) -> PartInventory | None:

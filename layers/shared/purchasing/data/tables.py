@@ -294,6 +294,7 @@ class CounterItem(Model):
 # | part            | ORG#o#PART#<partId>      | PART                       |
 # | inventory lot   | ORG#o#PART#<partId>      | LOT#<poId>#<lineId>        |
 #
+# Parts are listed per org through ByUpdated (GSI3PK ORG#o#PARTS), newest first.
 # History has a partition of its own so that reading a PO stays one small Query however long
 # its history grows.
 
@@ -338,6 +339,14 @@ class PartItem(PartsPartitionItem, discriminator="PART"):
     name = UnicodeAttribute()
     purchase_type = UnicodeAttribute(attr_name="purchaseType")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+    # The org's parts list (ByUpdated, GSI3PK ORG#o#PARTS) and what its text filter matches:
+    # DynamoDB's contains() is case-sensitive, so the id and name are kept casefolded too.
+    id_folded = UnicodeAttribute(attr_name="idFolded", null=True)
+    name_folded = UnicodeAttribute(attr_name="nameFolded", null=True)
+    gsi3pk = UnicodeAttribute(attr_name="GSI3PK", null=True)
+    gsi3sk = UnicodeAttribute(attr_name="GSI3SK", null=True)
+
+    by_updated = ByUpdated()
 
 
 class LotItem(PartsPartitionItem, discriminator="LOT"):
@@ -381,7 +390,7 @@ def doc_sk(document_id: str) -> str:
 
 
 def org_list_key(org_id: str, what: str) -> str:
-    """GSI3PK of an org's orders, blanket POs or templates (what: ORDERS, BLANKETS, TEMPLATES)."""
+    """GSI3PK of an org's orders, blanket POs, templates or parts (ORDERS, BLANKETS, TEMPLATES, PARTS)."""
     return f"ORG#{org_id}#{what}"
 
 

@@ -1,5 +1,5 @@
-"""Use cases for parts: set a part's purchase type, read its inventory, and the purchase type
-each line of a PO or a template takes from its part."""
+"""Use cases for parts: set a part's purchase type, list an org's parts, read its inventory, and
+the purchase type each line of a PO or a template takes from its part."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ from purchasing.domain.model import Part, PartInventory, PurchaseType, utc_now
 def put(principal: Principal, part_id: str, request: PutPartRequest) -> tuple[Part, bool]:
     part = Part(id=part_id, name=request.name, purchase_type=request.purchase_type, updated_at=utc_now())
     return part, parts_repository.put_part(principal.org_id, part)
+
+
+def list_parts(
+    principal: Principal, *, text: str | None, limit: int, cursor: str | None
+) -> tuple[list[Part], str | None]:
+    return parts_repository.list_parts(principal.org_id, text=text, limit=limit, cursor=cursor)
 
 
 def get(principal: Principal, part_id: str) -> PartInventory:
