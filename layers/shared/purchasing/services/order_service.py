@@ -36,6 +36,7 @@ from purchasing.domain.partner_links import PartnerClaims
 from purchasing.observability import logger
 from purchasing.services import document_service
 from purchasing.services.document_service import DownloadLink, Upload
+from purchasing.services.retry import retry_on_conflict
 
 if TYPE_CHECKING:  # the inputs' models; the ingest, which calls the hook below, needs none
     from purchasing.domain.inputs.orders import (
@@ -70,7 +71,7 @@ def list_orders(
 
 
 def create(principal: Principal, request: CreateOrderRequest) -> Order:
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> Order:
         order = orders.new_order(
             order_id=orders_repository.new_id(),
             number=request.number or orders_repository.next_order_number(principal.org_id),
@@ -81,13 +82,16 @@ def create(principal: Principal, request: CreateOrderRequest) -> Order:
             created_by=principal.email,
             now=utc_now(),
         )
-        try:
-            orders_repository.create_order(principal.org_id, order)
-            return order
-        except DuplicateOrderNumber:
-            if request.number:
-                raise  # the client chose it: a 409. An allocated one met a manual one: the next.
-    raise ConcurrentUpdate("could not allocate a free order number; retry")
+        orders_repository.create_order(principal.org_id, order)
+        return order
+
+    return retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        # The client chose the number: a 409. An allocated one met a manual one: the next.
+        conflicts=() if request.number else (DuplicateOrderNumber,),
+        gave_up=lambda: ConcurrentUpdate("could not allocate a free order number; retry"),
+    )
 
 
 def update(principal: Principal, order_id: str, request: UpdateOrderRequest, if_match: int | None) -> Order:
@@ -254,7 +258,8 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
         return
     if key.kind is not OwnerKind.ORDER or document.source != "PARTNER" or not document.po_number:
         return
-    for _ in range(MAX_ATTEMPTS):
+
+    def attempt() -> None:
         # Strongly consistent: the ingest accepted the document just before calling.
         stored = orders_repository.get_order(key.org_id, key.owner_id, consistent=True)
         if stored is None or document.id in stored.partner_documents:
@@ -271,14 +276,14 @@ def on_document_accepted(key: DocumentKey, document: Document) -> None:
         if change is None or not change.changed:
             logger.info("partner PO not attached", extra={"order": key.owner_id, "document": document.id})
             return
-        try:
-            orders_repository.save_order(
-                key.org_id, stored, change, today=today(), partner_document=document.id
-            )
-            return
-        except (VersionConflict, BlanketRefused):
-            continue
-    raise ConcurrentUpdate(f"order {key.owner_id} kept changing; the delivery will be retried")
+        orders_repository.save_order(key.org_id, stored, change, today=today(), partner_document=document.id)
+
+    retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        conflicts=(VersionConflict, BlanketRefused),
+        gave_up=lambda: ConcurrentUpdate(f"order {key.owner_id} kept changing; the delivery will be retried"),
+    )
 
 
 # --- shared machinery --------------------------------------------------------------------------
@@ -307,18 +312,21 @@ def _stored(org_id: str, order_id: str) -> StoredOrder:
 
 
 def _change(org_id: str, order_id: str, if_match: int | None, plan: Plan) -> Order:
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> Order:
         stored = _stored(org_id, order_id)
         if if_match is not None and if_match != stored.order.version:
             raise VersionMismatch(
                 f"order {order_id} is at version {stored.order.version}, not {if_match}", field="If-Match"
             )
         change = plan(stored.order)
-        if not change.changed:
-            return change.after
-        try:
+        if change.changed:
             orders_repository.save_order(org_id, stored, change, today=today())
-            return change.after
-        except (VersionConflict, BlanketRefused):
-            continue  # read again: a version moved on is a 412 above, a refused draw explained by the plan
-    raise ConcurrentUpdate(f"order {order_id} kept changing; retry")
+        return change.after
+
+    return retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        # Read again: a version moved on is a 412 above, a refused draw explained by the plan.
+        conflicts=(VersionConflict, BlanketRefused),
+        gave_up=lambda: ConcurrentUpdate(f"order {order_id} kept changing; retry"),
+    )

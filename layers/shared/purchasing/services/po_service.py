@@ -33,6 +33,7 @@ from purchasing.domain.model import (
     utc_now,
 )
 from purchasing.services import parts_service
+from purchasing.services.retry import retry_on_conflict
 
 MAX_ATTEMPTS = 5
 
@@ -84,7 +85,8 @@ def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
     lines = [
         line.model_dump() | {"purchase_type": kind} for line, kind in zip(request.lines, types, strict=True)
     ]
-    for _ in range(MAX_ATTEMPTS):
+
+    def attempt() -> PurchaseOrder:
         number = request.number or po_repository.next_po_number(principal.org_id)
         po = purchase_orders.new_purchase_order(
             po_id=po_repository.new_po_id(),
@@ -96,13 +98,16 @@ def _create(principal: Principal, request: CreatePoRequest) -> PurchaseOrder:
             created_by=principal.email,
             now=utc_now(),
         )
-        try:
-            po_repository.create(principal.org_id, po, [history.created(po, principal.actor)])
-            return po
-        except DuplicatePoNumber:
-            if request.number:
-                raise  # the client chose it: a 409. An allocated one collided with a manual one: next.
-    raise ConcurrentUpdate("could not allocate a free PO number; retry")
+        po_repository.create(principal.org_id, po, [history.created(po, principal.actor)])
+        return po
+
+    return retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        # The client chose the number: a 409. An allocated one collided with a manual one: the next.
+        conflicts=() if request.number else (DuplicatePoNumber,),
+        gave_up=lambda: ConcurrentUpdate("could not allocate a free PO number; retry"),
+    )
 
 
 @once
@@ -248,7 +253,7 @@ def _move(
 def _write(
     principal: Principal, po_id: str, if_match: int | None, change: Change, describe: Describe
 ) -> PurchaseOrder:
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> PurchaseOrder:
         before = get(principal, po_id)
         if if_match is not None and if_match != before.version:
             raise VersionMismatch(
@@ -259,10 +264,17 @@ def _write(
             return after
         try:
             po_repository.save(principal.org_id, before, after, describe(before, after))
-            return after
         except VersionConflict:
             if if_match is not None:
                 raise VersionMismatch(
                     f"PO {po_id} changed while this request ran", field="If-Match"
                 ) from None
-    raise ConcurrentUpdate(f"PO {po_id} kept changing; retry")
+            raise
+        return after
+
+    return retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        conflicts=(VersionConflict,),
+        gave_up=lambda: ConcurrentUpdate(f"PO {po_id} kept changing; retry"),
+    )

@@ -44,6 +44,7 @@ from purchasing.domain.model import (
     utc_now,
 )
 from purchasing.observability import logger, metrics
+from purchasing.services.retry import retry_on_conflict
 
 MAX_ATTEMPTS = 3
 Rules = tuple[approval_route.ApprovalPolicy | None, approval_route.ExchangeRates | None]  # policy, rates
@@ -89,13 +90,10 @@ def recompute_batch(records: Iterable[dict[str, Any]]) -> set[PoKey]:
 
 
 def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | None = None) -> None:
-    after: PurchaseOrder | None = None
-    step: approvals.Step | None = None
-    stored: po_repository.StoredPo | None = None
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> tuple[po_repository.StoredPo, approvals.Step] | None:
         stored = po_repository.get_stored(key.org_id, key.po_id)
         if stored is None:
-            return  # lines without a header: a create that failed part way, never visible
+            return None  # lines without a header: a create that failed part way, never visible
         live = approvals.retire_stale_requests(stored.po)
         _relay_decisions(key, stored, live)
         _notify_approvers(key, stored, live)
@@ -106,24 +104,28 @@ def recompute(key: PoKey, touched_lines: set[str], policies: dict[str, Rules] | 
         if after.status is not stored.status:
             events.append(history.status_changed(after, stored.status, after.status))
         if after == stored.po and after.status is stored.status and after.totals.subtotal == stored.subtotal:
-            break
+            return stored, step
         if after.status is not stored.status:
             _publish_status_change(key, after, stored.status)
-        try:
-            po_repository.materialize(key.org_id, stored, after, events)
-            _count_expiries(stored.po, after)
-            break
-        except VersionConflict:
-            continue  # the API (or the state machine) wrote meanwhile: read again
-    else:
-        raise VersionConflict(f"PO {key.po_id} kept changing")
-    if step is not None and step.start is not None:
+        po_repository.materialize(key.org_id, stored, after, events)
+        _count_expiries(stored.po, after)
+        return stored, step
+
+    done = retry_on_conflict(
+        attempt,
+        attempts=MAX_ATTEMPTS,
+        conflicts=(VersionConflict,),  # the API (or the state machine) wrote meanwhile: read again
+        gave_up=lambda: VersionConflict(f"PO {key.po_id} kept changing"),
+    )
+    if done is None:
+        return
+    stored, step = done
+    after = step.po
+    if step.start is not None:
         _start_round(key, step.start)
-    if step is not None and stored is not None:
-        _stop_superseded(key, stored.po, step.po)
-    if after is not None:
-        _write_lots(key, after, touched_lines)
-    if after is not None and stored is not None and after.status is stored.status:
+    _stop_superseded(key, stored.po, after)
+    _write_lots(key, after, touched_lines)
+    if after.status is stored.status:
         _publish_lines_closed(key, after, touched_lines)
 
 
