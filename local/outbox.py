@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from local.pumps import PumpContext
 
 POLL_SECONDS = 0.2
+SES_POLL_SECONDS = 0.02  # moto's SES list is read in process: cheap, and an email shows up at once
 QUEUE = f"{cloud.STACK}-outbox"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _ID = re.compile(r"^[A-Za-z0-9-]{1,80}$")
@@ -337,7 +338,7 @@ class SesOutboxPump(Poller):
     events SES would (delivered to the outbox, or the mailbox simulator's bounce or complaint) to
     the configuration set's event destination (with an `sns` client)."""
 
-    def __init__(self, outbox: Outbox, sns: Any = None, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, outbox: Outbox, sns: Any = None, poll_seconds: float = SES_POLL_SECONDS) -> None:
         super().__init__("ses outbox", poll_seconds)
         self.outbox = outbox
         self.sns = sns

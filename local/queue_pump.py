@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from local.pumps import PumpContext
 
 POLL_SECONDS = 0.2
+# The local cloud's pumps long-poll, as Lambda's SQS poller does: a message is taken as it arrives
+# (moto's ReceiveMessage wakes on it), and an idle queue costs one call a second, not five.
+LONG_POLL_SECONDS = 1
 Invoke = Callable[[dict[str, Any]], Any]
 
 
@@ -110,6 +113,7 @@ class QueuePump(Poller):
         *,
         queue_url: str | None = None,
         poll_seconds: float | None = None,
+        long_poll: int = 0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
@@ -121,6 +125,7 @@ class QueuePump(Poller):
         self.invoke = invoke
         self.queue_url = queue_url or sqs.get_queue_url(QueueName=mapping.queue_name)["QueueUrl"]
         self.monotonic = monotonic
+        self.long_poll = long_poll  # seconds a receive may wait for a first message, as Lambda's poller
 
     def poll_once(self) -> bool:
         messages = self.receive()
@@ -143,7 +148,7 @@ class QueuePump(Poller):
                 MaxNumberOfMessages=min(10, self.mapping.batch_size - len(messages)),
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
-                WaitTimeSeconds=0,
+                WaitTimeSeconds=self.long_poll if deadline is None else 0,
             ).get("Messages", [])
             taken = {message["MessageId"] for message in messages}  # seen again: a short visibility
             got = [message for message in received if message["MessageId"] not in taken]
@@ -222,5 +227,9 @@ def factory(context: PumpContext) -> Group | None:
         def invoke(event: dict[str, Any], function: str = mapping.function) -> Any:
             return context.invoker.invoke(function, event)
 
-        pumps.append(QueuePump(mapping, context.moto.client("sqs"), invoke))
+        pumps.append(
+            QueuePump(
+                mapping, context.moto.client("sqs"), invoke, poll_seconds=0, long_poll=LONG_POLL_SECONDS
+            )
+        )
     return Group(pumps)

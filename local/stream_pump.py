@@ -45,7 +45,7 @@ from local.polling import Group, Poller, log
 if TYPE_CHECKING:
     from local.pumps import PumpContext
 
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.05  # how often moto's stream is read: the local cloud's own polling
 RETRY_SECONDS = 0.2
 MAX_RETRY_SECONDS = 2.0
 

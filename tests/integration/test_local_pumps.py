@@ -1046,6 +1046,8 @@ def test_the_local_clouds_queue_pump_delivers_a_queues_messages_to_its_function(
     recorder = Recorder(lambda event: None)
     group = queue_pump.factory(pumps.PumpContext(moto_server, cloud.Resources(), recorder))
     assert group is not None
+    # it long-polls, as Lambda's poller does (issue 12, point 8): a message is taken as it arrives
+    assert [(p.long_poll, p.interval) for p in group.pollers] == [(queue_pump.LONG_POLL_SECONDS, 0)]  # type: ignore[attr-defined]
     group.start()
     try:
         sqs.send_message(QueueUrl=url, MessageBody="hello")
