@@ -510,8 +510,8 @@ class LocalCloud:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             for email in self.outbox():
-                attributes = email.get("attributes") or {}
-                if attributes.get("poId") == po_id and attributes.get("level") == str(level):
+                attributes = email.get("attributes") or {}  # SES's tags: the org, the PO, the mail
+                if attributes.get("poId") == po_id and f"at level {level} (" in str(email.get("text")):
                     if email.get("to") != to:
                         raise RuntimeError(f"PO {po_id} level {level}: emailed {email.get('to')}, not {to}")
                     return email, time.time()
