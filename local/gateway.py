@@ -132,6 +132,9 @@ class Invoker:
     one function's events from different stream lanes, run at the same time."""
 
     INSTANCES = 4  # per function: what one machine's few cores make of Lambda's concurrency
+    # A cold start costs seconds here (each instance imports the layer again, one at a time): a short
+    # wait for a warm instance is cheaper, and only an event held up behind a long one scales out.
+    SCALE_AFTER_SECONDS = 0.5
 
     def __init__(
         self, specs: dict[str, template.FunctionSpec], runtimes: runtime.Runtimes | None = None
@@ -156,19 +159,21 @@ class Invoker:
 
     @contextmanager
     def _instance(self, logical_id: str) -> Iterator[_Instance]:
-        """A free instance, held for the duration: a new one if all are busy and there may be more,
-        else the first one freed."""
+        """A free instance, held for the duration. When every one is busy: the first one freed, or a
+        new one (a cold start) once the event has waited SCALE_AFTER_SECONDS and there may be more."""
         instances = self._instances[logical_id]
+        scale_at = time.monotonic() + self.SCALE_AFTER_SECONDS
         with self._freed:
             while True:
                 free = next((instance for instance in instances if not instance.busy), None)
-                if free is None and len(instances) < self.INSTANCES:
+                may_scale = len(instances) < self.INSTANCES
+                if free is None and may_scale and (not instances or time.monotonic() >= scale_at):
                     free = _Instance(len(instances))
                     instances.append(free)
                 if free is not None:
                     free.busy = True
                     break
-                self._freed.wait()
+                self._freed.wait(timeout=max(0.0, scale_at - time.monotonic()) if may_scale else None)
         try:
             yield free
         finally:

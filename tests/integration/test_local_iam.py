@@ -8,6 +8,7 @@ import copy
 import json
 import os
 import threading
+import time
 import types
 import uuid
 from collections.abc import Iterator
@@ -202,6 +203,36 @@ def test_functions_and_instances_run_at_the_same_time_each_with_its_own_environm
     assert settings[:2] == (None, "")  # not the other's variable, nor its cached settings
     assert len({id(first[2]), id(second[2]), id(settings[2])}) == 3  # each instance its own layer
     assert os.environ.get("DOCUMENTS_BUCKET") == process_value  # and the process keeps its own
+
+
+def test_an_event_held_up_behind_a_long_one_gets_a_new_instance_and_others_a_warm_one(
+    local_aws: cloud.Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream lane's event behind a big PO's long invocation is not held up for long (issue 12,
+    point 7); a short wait reuses the warm instance (a cold start costs more)."""
+    specs = template.functions(local_aws.names)
+    invoker = gateway.Invoker(specs, runtime.Runtimes(specs))
+    release = threading.Event()
+
+    def handler(event: dict[str, Any], context: Any) -> str:
+        if event.get("long"):
+            assert release.wait(timeout=60), "the event behind it never ran"
+        else:
+            release.set()
+        return "done"
+
+    module = types.ModuleType("status_stream")
+    setattr(module, specs["StatusStreamFunction"].handler_name, handler)
+    monkeypatch.setattr(template, "load_module", lambda spec, fresh=False: module)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        long = pool.submit(invoker.invoke, "StatusStreamFunction", {"long": True})
+        while not invoker._instances["StatusStreamFunction"]:
+            time.sleep(0.01)  # the long one has its instance
+        assert invoker.invoke("StatusStreamFunction", {}) == "done"  # on a second instance
+        assert long.result() == "done"
+    for _ in range(3):
+        invoker.invoke("StatusStreamFunction", {})
+    assert [instance.number for instance in invoker._instances["StatusStreamFunction"]] == [0, 1]
 
 
 def _gone_upload_event(bucket: str, queue_arn: str) -> dict[str, Any]:
