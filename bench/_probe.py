@@ -2,10 +2,12 @@
 
 Standard library only, so nothing the benchmark uses is loaded when the timer starts; `-P` keeps
 bench/ off sys.path and `-B` leaves no .pyc behind. Every mode imports the same modules and puts the
-shared layer first on sys.path (as `local.template.load_module` does) before doing its one thing:
+function's layers (LAYER: their directories, os.pathsep between them) first on sys.path (as
+`local.template.load_module` does) before doing its one thing:
 
   modules LAYER FILE NAME   import the handler; print every module it added, with its origin file
-  handler LAYER FILE NAME   time importing the handler module (as NAME, from FILE)
+  handler LAYER FILE NAME   time importing the handler module (as NAME, from FILE); the top-level
+                            packages loaded then
   deps    LAYER NAMES.json  time importing exactly these module names, in order
 
 The result is one line on stdout: MARK followed by JSON. Timings are wall clock (perf_counter_ns) and
@@ -17,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,7 +45,7 @@ def origin(module: object) -> str | None:
 
 def main(argv: list[str]) -> dict[str, object]:
     mode, layer = argv[0], argv[1]
-    sys.path.insert(0, layer)
+    sys.path[:0] = layer.split(os.pathsep)
     if mode == "modules":
         before = set(sys.modules)
         load_handler(argv[2], argv[3])
@@ -51,7 +54,12 @@ def main(argv: list[str]) -> dict[str, object]:
     if mode == "handler":
         start, cpu_start = time.perf_counter_ns(), time.process_time_ns()
         load_handler(argv[2], argv[3])
-        return {"ns": time.perf_counter_ns() - start, "cpu_ns": time.process_time_ns() - cpu_start}
+        elapsed, cpu = time.perf_counter_ns() - start, time.process_time_ns() - cpu_start
+        return {
+            "ns": elapsed,
+            "cpu_ns": cpu,
+            "packages": sorted({name.split(".")[0] for name in sys.modules}),
+        }
     if mode == "deps":
         names = json.loads(Path(argv[2]).read_text())
         failed: list[str] = []

@@ -24,6 +24,7 @@ from local.template import ROOT
 # Each generated requirements file and the part of uv.lock it holds (`uv export` options).
 EXPORTS: dict[str, list[str]] = {
     "layers/shared/requirements.txt": ["--no-default-groups"],  # [project] dependencies: the runtime
+    "layers/pdf/requirements.txt": ["--only-group", "pdf"],  # the PDF layer: only the po_pdf function's
     "requirements/uv.txt": ["--only-group", "bootstrap"],
 }
 TOOLS = ("checkov", "sam")

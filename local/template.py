@@ -89,6 +89,21 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    layers: list[Path] = field(default_factory=list)  # each layer's ContentUri, in the template's order
+
+
+def layers() -> dict[str, Path]:
+    """Every AWS::Serverless::LayerVersion: logical id -> its ContentUri (the code and requirements)."""
+    return {
+        logical_id: ROOT / str(props["ContentUri"])
+        for logical_id, props in resources("AWS::Serverless::LayerVersion").items()
+    }
+
+
+def _layer_paths(refs: list[Any]) -> list[Path]:
+    """The layers a function's Layers list names (SAM appends a function's list to the Globals')."""
+    known = layers()
+    return [known[ref["Ref"]] for ref in refs if isinstance(ref, dict) and ref.get("Ref") in known]
 
 
 def functions(physical_names: dict[str, str] | None = None) -> dict[str, FunctionSpec]:
@@ -97,6 +112,7 @@ def functions(physical_names: dict[str, str] | None = None) -> dict[str, Functio
     template = load()
     globals_ = (template.get("Globals") or {}).get("Function") or {}
     global_env = ((globals_.get("Environment") or {}).get("Variables")) or {}
+    global_layers = list(globals_.get("Layers") or [])
     specs: dict[str, FunctionSpec] = {}
     for logical_id, props in resources("AWS::Serverless::Function").items():
         module, handler_name = str(props["Handler"]).rsplit(".", 1)
@@ -120,12 +136,21 @@ def functions(physical_names: dict[str, str] | None = None) -> dict[str, Functio
             environment={key: str(resolve(value, names)) for key, value in env.items()},
             routes=routes,
             events=events,
+            layers=_layer_paths(global_layers + list(props.get("Layers") or [])),
         )
     return specs
 
 
 def routes() -> list[Route]:
     return [route for spec in functions().values() for route in spec.routes]
+
+
+def put_layers_on_path(spec: FunctionSpec) -> None:
+    """The function's layers on sys.path, as Lambda extracts them into /opt/python. (What a function
+    may import of layers it does not have is for `local.runtime` to refuse.)"""
+    for layer in map(str, reversed(spec.layers)):
+        if layer not in sys.path:
+            sys.path.insert(0, layer)
 
 
 def load_module(spec: FunctionSpec, fresh: bool = False) -> ModuleType:
@@ -136,9 +161,7 @@ def load_module(spec: FunctionSpec, fresh: bool = False) -> ModuleType:
         name += "_cold_start"  # the module tests import in the same process
     if name in sys.modules and not fresh:
         return sys.modules[name]
-    layer = str(ROOT / "layers" / "shared")
-    if layer not in sys.path:
-        sys.path.insert(0, layer)
+    put_layers_on_path(spec)
     module_spec = importlib.util.spec_from_file_location(name, spec.module_file)
     assert module_spec and module_spec.loader
     module = importlib.util.module_from_spec(module_spec)

@@ -8,7 +8,7 @@ shape S3 (and moto) sends. Counted per delivery: calls by service and operation,
 each message. Then the same event again (a redelivery). Target: the five accepted, the five rejected
 and quarantined, the redelivery changes nothing and fails nothing.
 
-(h2) Rendering a PO's PDF (domain.po_pdf.render, pure Python fpdf2) for 10, 100 and 1,000 ordered
+(h2) Rendering a PO's PDF (supplier_pdf.renderer.render, pure Python fpdf2) for 10, 100 and 1,000 ordered
 lines: median of 3 runs, pages and size. No target; it tells what PoPdfFunction's timeout must cover.
 
 (h3) PoPdfFunction given the `po.status-changed` message of a 100-line PO that was just ordered, then
@@ -141,8 +141,11 @@ def _ingest(cloud: Cloud, org: str) -> tuple[Table, list[Check]]:
 
 
 def _render() -> Table:
-    from purchasing.domain import po_pdf
+    from local import template
     from purchasing.domain.model import PurchaseOrder, Status
+
+    template.put_layers_on_path(template.functions()["PoPdfFunction"])  # the PDF layer's renderer
+    from supplier_pdf import renderer
 
     table = Table(
         f"(h2) Rendering a PO's PDF (fpdf2), median of {RENDER_RUNS}", ["lines", "ms", "pages", "KiB"]
@@ -173,7 +176,7 @@ def _render() -> Table:
         times, pdf = [], b""
         for _ in range(RENDER_RUNS):
             started = time.perf_counter()
-            pdf = po_pdf.render(po, buyer="bench", issued_at=datetime.now(UTC))
+            pdf = renderer.render(po, buyer="bench", issued_at=datetime.now(UTC))
             times.append((time.perf_counter() - started) * 1000)
         from io import BytesIO
 

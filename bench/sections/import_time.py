@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -36,7 +37,6 @@ RUNS = 5  # fresh processes per measurement and kind (the minimum asked); 2 x RU
 TARGET = 1.25
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "bench" / "_probe.py"
-LAYER = ROOT / "layers" / "shared"
 
 
 def _probe(args: list[str], environment: dict[str, str]) -> dict[str, Any]:
@@ -118,7 +118,8 @@ def run(ctx: Context) -> Result:
             # The same module name local.template.load_module gives it (every function has an app.py).
             name = f"functions_{spec.code_uri.name}_{spec.module_file.stem}"
             environment = env.for_function(spec.environment)
-            handler_args = [str(LAYER), str(spec.module_file), name]
+            layers = os.pathsep.join(map(str, spec.layers))
+            handler_args = [layers, str(spec.module_file), name]
             listing = _probe(["modules", *handler_args], environment)["modules"]
             third, own = classify(listing, name)
             names_file = Path(scratch) / f"{logical_id}.json"
@@ -138,7 +139,7 @@ def run(ctx: Context) -> Result:
                         handler_ns.append(handler["ns"])
                         handler_cpu.append(handler["cpu_ns"])
                     else:
-                        deps = _probe(["deps", str(LAYER), str(names_file)], environment)
+                        deps = _probe(["deps", layers, str(names_file)], environment)
                         deps_ns.append(deps["ns"])
                         deps_cpu.append(deps["cpu_ns"])
                         failed, leaked = deps["failed"], deps["own_loaded"]

@@ -2,6 +2,7 @@
 
 Each message is one PO: its PDF is made, stored and sent once; a failure fails that message alone
 (partial batch response) and the queue retries it, then parks it in the dead-letter queue.
+The PDF is drawn by the PDF layer (`supplier_pdf`, fpdf2), which only this function has.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import pdf_service
+from supplier_pdf import renderer
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> str:
-    return pdf_service.on_status_changed(record.body)
+    return pdf_service.on_status_changed(record.body, renderer.render)
 
 
 @logger.inject_lambda_context

@@ -518,12 +518,12 @@ def test_a_pdf_that_cannot_be_rendered_is_logged_marked_failed_and_the_buyer_tol
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from purchasing.domain import po_pdf
+    from supplier_pdf import renderer
 
     def broken(*_: Any, **__: Any) -> bytes:
         raise ValueError("The row with index 1 is too high")
 
-    monkeypatch.setattr(po_pdf, "render", broken)
+    monkeypatch.setattr(renderer, "render", broken)
     po = ordered(api, stream)
     records = queue.records()
 

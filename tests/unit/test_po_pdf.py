@@ -1,4 +1,5 @@
-"""The supplier's PDF, rendered and read back with pypdf; the fingerprint of what was ordered."""
+"""The supplier's PDF, rendered (supplier_pdf.renderer) and read back with pypdf; what the supplier is
+told (purchasing.domain.po_pdf): the fingerprint of what was ordered, the changes, the emails."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 
 from purchasing.domain import po_pdf
 from purchasing.domain.model import Line, PurchaseOrder, Status, Supplier
+from supplier_pdf import renderer
 
 ISSUED = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -47,7 +49,7 @@ def text_of(pdf: bytes) -> list[str]:
 
 
 def render(po: PurchaseOrder) -> str:
-    return " ".join(text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED)))
+    return " ".join(text_of(renderer.render(po, buyer="acme", issued_at=ISSUED)))
 
 
 # --- what the PDF shows --------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def test_a_thousand_lines_paginate_with_the_headings_on_every_page() -> None:
         [line(no, description=f"Part number {no:04d} " * (1 + no % 4)) for no in range(1, 1001)]
     )
 
-    pages = text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED))
+    pages = text_of(renderer.render(po, buyer="acme", issued_at=ISSUED))
 
     assert len(pages) > 20
     table_pages = [page for page in pages if "Part number" in page]
@@ -165,12 +167,12 @@ def test_text_the_font_cannot_print_never_breaks_the_pdf(description: str) -> No
 
 
 def test_unprintable_characters_are_replaced_not_dropped_silently() -> None:
-    glyphs = po_pdf._glyphs()
-    assert po_pdf.printable("東京 bolts", glyphs) == "?? bolts"
-    assert po_pdf.printable("ｆｕｌｌ", glyphs) == "full"  # compatibility forms decomposed
-    assert po_pdf.printable("\ud800!", glyphs) == "?!"  # a lone surrogate (never valid JSON anyway)
-    assert po_pdf.printable("a\x00b\u202ec\td\ne", glyphs) == "abc d\ne"
-    assert po_pdf.printable("Łódź Ωmega Гайка", glyphs) == "Łódź Ωmega Гайка"
+    glyphs = renderer._glyphs()
+    assert renderer.printable("東京 bolts", glyphs) == "?? bolts"
+    assert renderer.printable("ｆｕｌｌ", glyphs) == "full"  # compatibility forms decomposed
+    assert renderer.printable("\ud800!", glyphs) == "?!"  # a lone surrogate (never valid JSON anyway)
+    assert renderer.printable("a\x00b\u202ec\td\ne", glyphs) == "abc d\ne"
+    assert renderer.printable("Łódź Ωmega Гайка", glyphs) == "Łódź Ωmega Гайка"
 
 
 # --- fingerprint -----------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ def lines_at_the_limits(draw: st.DrawFn) -> list[Line]:
     return [
         line(
             no,
-            description=draw(text_at([1, po_pdf.TABLE_TEXT, po_pdf.TABLE_TEXT + 1, 2000])),
+            description=draw(text_at([1, renderer.TABLE_TEXT, renderer.TABLE_TEXT + 1, 2000])),
             quantity=draw(st.sampled_from(["0.0001", "1", "1000000"])),
             unitCost=draw(st.sampled_from(["0", "0.01", "999999.99"])),
             qualityClauses=draw(st.lists(text_at([1, 500]), max_size=draw(st.sampled_from([0, 2, 50])))),
@@ -284,7 +286,7 @@ def lines_at_the_limits(draw: st.DrawFn) -> list[Line]:
 def test_every_po_the_api_accepts_renders(lines: list[Line], supplier: str) -> None:
     po = purchase_order(lines, supplier=Supplier(name=supplier, email="sales@acme-metals.example.com"))
 
-    pages = text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED))
+    pages = text_of(renderer.render(po, buyer="acme", issued_at=ISSUED))
 
     assert "Subtotal (EUR)" in " ".join(pages)
     assert "Please quote PO-000123 on every delivery note and invoice." in pages[-1]
@@ -293,14 +295,14 @@ def test_every_po_the_api_accepts_renders(lines: list[Line], supplier: str) -> N
 def test_a_description_too_long_for_a_table_row_shows_its_beginning_and_then_in_full() -> None:
     text = render(purchase_order([line(1, description="W" * 2000), line(2, description="After it")]))
 
-    assert text.count("W") == po_pdf.TABLE_TEXT + 2000
+    assert text.count("W") == renderer.TABLE_TEXT + 2000
     assert "(in full under Full descriptions)" in text and "Full descriptions Line 1" in text
     assert "2 After it 3 12.50 37.50" in text
 
 
 def test_rendering_past_its_time_budget_raises_instead_of_being_killed() -> None:
-    with pytest.raises(po_pdf.TooSlow):
-        po_pdf.render(purchase_order([line(1)]), buyer="acme", issued_at=ISSUED, budget_seconds=-1)
+    with pytest.raises(renderer.TooSlow):
+        renderer.render(purchase_order([line(1)]), buyer="acme", issued_at=ISSUED, budget_seconds=-1)
 
 
 # --- what changed for the supplier -----------------------------------------------------------------
@@ -338,7 +340,7 @@ def test_a_revision_is_titled_with_its_number_and_shows_canceled_and_short_close
         [line(1, status=Status.RECEIVED, quantity="3", canceledQuantity="1"), line(2, status=Status.CANCELED)]
     )
 
-    text = " ".join(text_of(po_pdf.render(po, buyer="acme", issued_at=ISSUED, revision=3, told=told)))
+    text = " ".join(text_of(renderer.render(po, buyer="acme", issued_at=ISSUED, revision=3, told=told)))
 
     assert "Purchase order PO-000123 rev 3" in text
     assert "[Closed short: 1 canceled] Hex bolt M1 3 12.50 25.00" in text

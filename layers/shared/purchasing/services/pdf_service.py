@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +57,22 @@ class Superseded(Exception):
         self.told = told
 
 
+class Renderer(Protocol):
+    """Draws the supplier's PDF (`supplier_pdf.renderer.render`, in the PDF layer only the po_pdf
+    function has): the po_pdf function hands it in, so no other function loads fpdf2."""
+
+    def __call__(
+        self,
+        po: PurchaseOrder,
+        *,
+        buyer: str,
+        issued_at: datetime,
+        budget_seconds: float | None = None,
+        revision: int = 1,
+        told: po_pdf.Snapshot | None = None,
+    ) -> bytes: ...
+
+
 class PdfBeingSent(Exception):
     """Another delivery of the same event holds the lease to notify: retry later."""
 
@@ -71,7 +87,7 @@ class Revision:
     base: pdf_repository.Told | None
 
 
-def on_status_changed(message: str) -> str:
+def on_status_changed(message: str, render: Renderer) -> str:
     """Tell the supplier what changed for it since it was last told: the first PDF when the PO is
     ordered, a change or cancellation notice with a new revision after that. What it was sent is
     compared with what the PO shows now, so a redelivered event (or one that changed nothing for
@@ -94,7 +110,7 @@ def on_status_changed(message: str) -> str:
     key = documents.pdf_key(event.org_id, po.id, fingerprint)
     told = base.snapshot if base else None
     try:
-        pdf = po_pdf.render(
+        pdf = render(
             po,
             buyer=event.org_id,
             issued_at=now,
