@@ -8,39 +8,100 @@ sees is kept per thread, for the thread that runs it:
   Powertools defaults), less every variable any function of the template sets and any AWS
   credentials, plus exactly the variables the template gives this function and the credentials of
   its role (`local.iam`). A variable the template forgets is missing here, as in AWS;
-- the shared layer's modules (`layers/shared`): each function imports its own copy, so what the
+- the layers' modules (`layers/shared`, `layers/pdf`): each function imports its own copy, so what a
   layer caches at import or on first use (settings, clients, table names) is that instance's. An
-  `import` of the layer in that thread finds the instance's copy; what it has not imported yet is
-  imported with its copy in `sys.modules`, one such import at a time (`loading`);
+  `import` of a layer in that thread finds the instance's copy; what it has not imported yet is
+  imported with its copy in `sys.modules`, one such import at a time (`loading`). A function imports
+  nothing of a layer it does not have, neither the layer's code nor the libraries its
+  requirements.txt installs: fpdf2 is the PDF layer's, and any other function importing it fails
+  (ModuleNotFoundError), as it would in AWS;
 - boto3's default session, which caches the credentials it first found.
 """
 
 from __future__ import annotations
 
 import builtins
+import importlib.metadata
 import os
 import sys
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from packaging.requirements import Requirement
 
 from local import template
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from local.iam import Credentials
 
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 
 
-def layer_packages() -> set[str]:
-    """The top-level modules of the shared layer (what every function imports from /opt/python)."""
-    root = template.ROOT / "layers" / "shared"
-    return {path.stem if path.suffix == ".py" else path.name for path in root.iterdir() if _importable(path)}
+def layer_packages(specs: dict[str, template.FunctionSpec] | None = None) -> set[str]:
+    """The top-level modules each function imports its own copy of: every layer's code, and the
+    libraries of the layers only some functions have (those every function has are the process's)."""
+    layers = [spec.layers for spec in (specs or template.functions()).values()]
+    every_function = set.intersection(*map(set, layers)) if layers else set()
+    common = {name for layer in every_function for name in layer_libraries(layer)}
+    return {name for layer in set().union(*layers) for name in layer_modules(layer)} - common
+
+
+def withheld(spec: template.FunctionSpec, packages: set[str]) -> frozenset[str]:
+    """What the function cannot import: the modules only layers it does not have hold."""
+    return frozenset(packages - {name for layer in spec.layers for name in layer_modules(layer)})
+
+
+def layer_code(layer: Path) -> set[str]:
+    """The top-level modules of a layer's own code (what it puts in /opt/python)."""
+    return {path.stem if path.suffix == ".py" else path.name for path in layer.iterdir() if _importable(path)}
+
+
+def layer_libraries(layer: Path) -> set[str]:
+    """The top-level modules the layer's requirements.txt installs, with everything they require."""
+    file = layer / "requirements.txt"
+    lines = file.read_text().replace("\\\n", " ").splitlines() if file.exists() else []
+    wanted = [line.split("#")[0].split()[0] for line in lines if line.split("#")[0].strip()]
+    return _top_level_modules(Requirement(entry) for entry in wanted if not entry.startswith("-"))
+
+
+def _top_level_modules(requirements: Iterable[Requirement]) -> set[str]:
+    modules: set[str] = set()
+    seen: set[str] = set()
+    pending = list(requirements)
+    while pending:
+        requirement = pending.pop()
+        key = f"{requirement.name.lower().replace('_', '-')}{sorted(requirement.extras)}"
+        if key in seen:
+            continue
+        seen.add(key)
+        distribution = importlib.metadata.distribution(requirement.name)
+        modules |= _distribution_modules(distribution)
+        for entry in distribution.requires or []:
+            needed = Requirement(entry)
+            extras = [{"extra": extra} for extra in requirement.extras or {""}]
+            if needed.marker is None or any(needed.marker.evaluate(extra) for extra in extras):
+                pending.append(needed)
+    return modules
+
+
+def _distribution_modules(distribution: importlib.metadata.Distribution) -> set[str]:
+    listed = distribution.read_text("top_level.txt")
+    if listed:
+        return set(listed.split())
+    tops = {file.parts[0] for file in distribution.files or [] if file.parts}
+    names = {top.split(".")[0] for top in tops if not top.endswith((".dist-info", ".data"))}
+    return {name for name in names if name.isidentifier() and name != "__pycache__"}
+
+
+def layer_modules(layer: Path) -> set[str]:
+    return layer_code(layer) | layer_libraries(layer)
 
 
 def _importable(path: os.PathLike[str]) -> bool:
@@ -51,6 +112,7 @@ def _importable(path: os.PathLike[str]) -> bool:
 @dataclass
 class _State:
     environment: dict[str, str]
+    withheld: frozenset[str] = frozenset()  # what only layers the function does not have hold
     modules: dict[str, ModuleType] = field(default_factory=dict)
     session: boto3.session.Session | None = None
 
@@ -105,8 +167,11 @@ def _import(
     fromlist: tuple[str, ...] | list[str] | None = (),
     level: int = 0,
 ) -> ModuleType:
-    """`import` in a thread that runs a function finds the function's own copy of the layer."""
+    """`import` in a thread that runs a function finds the function's own copy of the layer, and
+    nothing of a layer the function does not have."""
     state = _running()
+    if state is not None and not level and name.split(".")[0] in state.withheld:
+        raise ModuleNotFoundError(f"No module named {name!r} in this function's layers", name=name)
     if state is None or getattr(_thread, "loading", False) or level or name.split(".")[0] not in _PACKAGES:
         return _original_import(name, globals, locals, fromlist, level)
     found = _imported(state.modules, name, fromlist or ())
@@ -154,6 +219,8 @@ def _layer_in_sys_modules(state: _State) -> Iterator[None]:
     with _loading:
         saved = _take_layer_modules()
         sys.modules.update(state.modules)
+        for name in state.withheld:  # importlib finds None: ModuleNotFoundError, as in AWS
+            sys.modules[name] = None  # type: ignore[assignment]
         loading, _thread.loading = getattr(_thread, "loading", False), True
         try:
             yield
@@ -164,14 +231,8 @@ def _layer_in_sys_modules(state: _State) -> Iterator[None]:
 
 
 def _take_layer_modules() -> dict[str, ModuleType]:
-    taken = {
-        name: module
-        for name, module in sys.modules.items()
-        if name.split(".", 1)[0] in _PACKAGES and module is not None
-    }
-    for name in taken:
-        del sys.modules[name]
-    return taken
+    names = [name for name in sys.modules if name.split(".", 1)[0] in _PACKAGES]
+    return {name: module for name in names if (module := sys.modules.pop(name)) is not None}
 
 
 class Runtimes:
@@ -187,6 +248,7 @@ class Runtimes:
     ) -> None:
         self.specs = specs
         self.credentials = credentials or {}
+        self.withheld = {logical_id: withheld(spec, _PACKAGES) for logical_id, spec in specs.items()}
         self._states: dict[tuple[str, int], _State] = {}  # (function, instance) -> its state
         self._lock = threading.Lock()
         _install()
@@ -212,7 +274,8 @@ class Runtimes:
         with self._lock:
             state = self._states.get((logical_id, instance))
             if state is None:
-                state = self._states[logical_id, instance] = _State(self.environment(logical_id))
+                environment = self.environment(logical_id)
+                state = self._states[logical_id, instance] = _State(environment, self.withheld[logical_id])
         outer, _thread.state = _running(), state
         try:
             yield
