@@ -35,6 +35,8 @@ os.environ.update(
     SUPPLIER_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:po-suppliers-test",
     SENDER_EMAIL="purchasing@po-test.example",
     SES_CONFIGURATION_SET="po-mail-test",
+    ALLOWED_ORIGINS="",  # no browser origin but the API's own (the template's default)
+    USER_POOL_ID="us-east-1_placeholder",  # the users tests point it at their moto pool
 )
 LINK_SECRET = "test-link-secret-" + "x" * 40
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
+from purchasing import config
 from purchasing.api import pages
 from purchasing.api.http import FORM, JSON, Api, control_character_field
 from purchasing.api.problems import problem_responses
@@ -24,6 +25,15 @@ from purchasing.domain.approvals import LinkDead, NotYours
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import approval_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.LinkSecret,
+)
 
 app = Api(media_types=(FORM, JSON))
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]

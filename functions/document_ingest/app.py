@@ -9,9 +9,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import ingest_service
 from purchasing.services.ingest_service import Outcome
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Documents,
+)
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRICS = {Outcome.ACCEPTED: "DocumentsAccepted", Outcome.REJECTED: "DocumentsRejected"}

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, PoId, caller, ok
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
 from purchasing.data.idempotency import create_once
@@ -17,6 +18,15 @@ from purchasing.domain.inputs.uploads import UploadDocumentRequest
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import po_document_service
 from purchasing.services.document_service import DownloadLink, Upload
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.Documents,
+)
 
 app = Api()
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from purchasing import config
 from purchasing.api.http import (
     WRITERS,
     Api,
@@ -38,6 +39,16 @@ from purchasing.domain.orders import Invoice, Order, OrderStatus
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import order_service
 from purchasing.services.document_service import DownloadLink, Upload
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.Documents,
+    config.LinkSecret,
+)
 
 app = Api()
 _ID = r"^[0-9a-f]{32}$"

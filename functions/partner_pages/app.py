@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api import pages, partner_page
 from purchasing.api.base_schemas import Problem
 from purchasing.api.http import Api, ok
@@ -24,6 +25,16 @@ from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForg
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import order_service
 from purchasing.services.document_service import Upload
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.Documents,
+    config.LinkSecret,
+)
 
 app = Api()
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed partner link")]

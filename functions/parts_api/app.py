@@ -9,12 +9,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import WRITERS, Api, caller, ok
 from purchasing.api.schemas import PartList
 from purchasing.domain.inputs.po import PutPartRequest
 from purchasing.domain.model import Part, PartInventory
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import parts_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+)
 
 app = Api()
 

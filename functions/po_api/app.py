@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import (
     WRITERS,
     Api,
@@ -27,6 +28,9 @@ from purchasing.domain.inputs.po import CreateLineRequest, CreatePoRequest, Upda
 from purchasing.domain.model import Line, PurchaseOrder, Status
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import po_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(config.Observability, config.Table, config.Cors, config.Links)
 
 app = Api()
 

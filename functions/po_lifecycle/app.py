@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import WRITERS, Api, IfMatch, LineId, PoId, caller, ok, po_response, version_from
 from purchasing.api.schemas import HistoryList, ReceiptRequest
 from purchasing.domain.model import Line, PurchaseOrder
@@ -14,6 +15,15 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import approval_service, pdf_service, po_service
 from purchasing.services.approval_service import RouteView
 from purchasing.services.pdf_service import PdfLink
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.Documents,
+)
 
 app = Api()
 CONFLICTS = (404, 409, 412)

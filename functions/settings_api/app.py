@@ -10,12 +10,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import Api, IfMatch, caller, ok, version_from
 from purchasing.domain.approval_route import ApprovalPolicy, ApprovalRoute, ExchangeRates
 from purchasing.domain.caller import ADMIN
 from purchasing.domain.model import DECIMAL_PATTERN, Currency
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import approval_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+)
 
 app = Api()
 Settings = TypeVar("Settings", ApprovalPolicy, ExchangeRates)

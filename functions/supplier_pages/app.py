@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api import pages
 from purchasing.api.http import Api
 from purchasing.api.problems import problem_responses
@@ -22,6 +23,16 @@ from purchasing.domain.errors import NotFound
 from purchasing.domain.signed_tokens import TOKEN_PATTERN, LinkExpired, LinkForged
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import pdf_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.Documents,
+    config.LinkSecret,
+)
 
 app = Api()
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import WRITERS, Api, IdempotencyKey, caller, ok, po_response
 from purchasing.api.template_schemas import TemplateList
 from purchasing.data.idempotency import CONFIG as IDEMPOTENCY_CONFIG
@@ -18,6 +19,9 @@ from purchasing.domain.model import PurchaseOrder
 from purchasing.domain.templates import PurchaseTemplate
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import template_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(config.Observability, config.Table, config.Cors, config.Links)
 
 app = Api()
 TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]

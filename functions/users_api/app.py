@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from purchasing import config
 from purchasing.api.http import Api, caller, ok
 from purchasing.api.user_schemas import UserList
 from purchasing.domain.caller import ADMIN
@@ -16,6 +17,15 @@ from purchasing.domain.inputs.users import InviteUserRequest, UpdateUserRequest
 from purchasing.domain.orgs import OrgUser
 from purchasing.observability import logger, metrics, tracer
 from purchasing.services import users_service
+
+# What this function needs of its environment, parsed at cold start: a missing variable fails the import.
+ENVIRONMENT = config.load(
+    config.Observability,
+    config.Table,
+    config.Cors,
+    config.Links,
+    config.UserPool,
+)
 
 app = Api()
 

@@ -163,12 +163,13 @@ def test_each_function_sees_exactly_its_own_environment_and_layer(local_aws: clo
         with runtimes.running(function):
             from purchasing import config
 
-            seen.setdefault(function, []).append((config, config.settings().documents_bucket))
+            seen.setdefault(function, []).append((config, _bucket(config)))
     documents_first, documents_second = seen["DocumentsApiFunction"]
     (settings,) = seen["SettingsApiFunction"]
     assert documents_first == documents_second  # its own copy of the layer, kept between invocations
     assert documents_first[1] == local_aws.names["DocumentsBucket"]
-    assert settings[0] is not documents_first[0] and settings[1] == ""  # cached by the other: not seen
+    assert settings[0] is not documents_first[0]  # cached by the other: not seen
+    assert "missing DOCUMENTS_BUCKET" in settings[1]  # not in its environment: an error, never ""
 
 
 def test_functions_and_instances_run_at_the_same_time_each_with_its_own_environment_and_layer(
@@ -185,7 +186,7 @@ def test_functions_and_instances_run_at_the_same_time_each_with_its_own_environm
         from purchasing import config
 
         all_inside.wait()
-        seen = (os.environ.get("DOCUMENTS_BUCKET"), config.settings().documents_bucket, config)
+        seen = (os.environ.get("DOCUMENTS_BUCKET"), _bucket(config), config)
         all_inside.wait()
         return seen
 
@@ -200,7 +201,8 @@ def test_functions_and_instances_run_at_the_same_time_each_with_its_own_environm
 
     bucket = local_aws.names["DocumentsBucket"]
     assert first[:2] == second[:2] == (bucket, bucket)
-    assert settings[:2] == (None, "")  # not the other's variable, nor its cached settings
+    assert settings[0] is None  # not the other's variable, nor its cached configuration:
+    assert "missing DOCUMENTS_BUCKET" in settings[1]  # the error naming what its template lacks
     assert len({id(first[2]), id(second[2]), id(settings[2])}) == 3  # each instance its own layer
     assert os.environ.get("DOCUMENTS_BUCKET") == process_value  # and the process keeps its own
 
@@ -233,6 +235,14 @@ def test_an_event_held_up_behind_a_long_one_gets_a_new_instance_and_others_a_war
     for _ in range(3):
         invoker.invoke("StatusStreamFunction", {})
     assert [instance.number for instance in invoker._instances["StatusStreamFunction"]] == [0, 1]
+
+
+def _bucket(config: Any) -> str:
+    """The documents bucket as the function's own copy of purchasing.config reads it, or its error."""
+    try:
+        return str(config.get(config.Documents).documents_bucket)
+    except config.MissingConfiguration as error:
+        return str(error)
 
 
 def _gone_upload_event(bucket: str, queue_arn: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from moto.ses.models import ses_backends
 from local import template
 from local.lambda_events import LambdaContext
 from local.queue_pump import sqs_record
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data import pdf_repository
 from purchasing.data.tables import PdfItem, po_pk
 from tests.conftest import Api, Stream
@@ -173,7 +173,7 @@ def test_what_ses_refuses_is_not_marked_sent_and_is_retried(
     approvals.set_policy(level("Manager", ANN))
     po_id = submitted_po(api)
     (record,) = published(approvals, mailer, 1)
-    monkeypatch.setattr(settings(), "sender_email", "someone@unverified.example")
+    monkeypatch.setattr(config.get(config.Mail), "sender_email", "someone@unverified.example")
 
     assert mailer.deliver([record]) == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
 
@@ -182,7 +182,7 @@ def test_what_ses_refuses_is_not_marked_sent_and_is_retried(
     assert failed["status"] == "failed" and failed["sentAt"] is None
     assert failed["failure"].startswith("MessageRejected")
     # the queue gives it back (and, after its receives, parks it in the dead-letter queue)
-    monkeypatch.setattr(settings(), "sender_email", "purchasing@po-test.example")
+    monkeypatch.setattr(config.get(config.Mail), "sender_email", "purchasing@po-test.example")
     assert mailer.deliver([record]) == {"batchItemFailures": []}
     assert len(sent()) == 1 and deliveries(approvals, po_id)[ANN]["status"] == "sent"
 

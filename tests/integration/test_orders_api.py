@@ -632,16 +632,16 @@ def test_a_partner_link_is_on_the_configured_base_whatever_the_host(api: Api) ->
 def test_without_a_public_base_a_link_is_on_the_apis_own_url(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from purchasing.config import settings
+    from purchasing import config
 
     order = new_order(api)
     monkeypatch.setenv("API_BASE_URL", "")
-    settings.cache_clear()
+    config.get.cache_clear()
     try:
         link = partner_link_via(order, HOSTILE, domainName="evil.example", apiId="abc123", stage="prod")
     finally:
         monkeypatch.undo()
-        settings.cache_clear()
+        config.get.cache_clear()
 
     assert link.startswith("https://abc123.execute-api.us-east-1.amazonaws.com/prod/partner/")
 

@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from local import cloud, org, stack, template, token
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data import org_repository
 from purchasing.domain.orgs import OrgUser, Role
 from purchasing.services import users_service
@@ -54,7 +54,7 @@ def names(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]
     ):
         for logical_id, props in template.resources(resource_type).items():
             names[logical_id] = cloud.CREATORS[resource_type](_Moto(), logical_id, props, names).ref
-    monkeypatch.setattr(settings(), "user_pool_id", names["UserPool"])
+    monkeypatch.setattr(config.get(config.UserPool), "user_pool_id", names["UserPool"])
     yield names
 
 
@@ -313,7 +313,7 @@ def test_history_records_the_users_sub_beside_the_email(api: Api) -> None:
 def test_a_functions_answers_carry_cors_for_an_allowed_origin_only(
     admin: Api, role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings(), "allowed_origins", "https://app.example.com")
+    monkeypatch.setattr(config.get(config.Cors), "allowed_origins", "https://app.example.com")
     admin.caller = claims(org="acme", role=role)
 
     allowed = admin("GET", "/users", headers={"Origin": "https://app.example.com"})

@@ -15,10 +15,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
+from purchasing import config
 from purchasing.api import cors, pages
 from purchasing.api.auth import principal_from_claims
 from purchasing.api.problems import PROBLEM_JSON, problem_body, problem_responses, register_problem_handlers
-from purchasing.config import settings
 from purchasing.domain.caller import ADMIN, APPROVER, BUYER, Principal
 from purchasing.domain.errors import BadRequest
 from purchasing.domain.model import PurchaseOrder
@@ -177,7 +177,7 @@ def _refusal(
 def _with_cors(response: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
     """Every answer of a function carries the CORS headers a browser page of an allowed origin
     needs to read it (problems included), as API Gateway's own answers do."""
-    added = cors.headers(cors.request_origin(event.get("headers")), settings().allowed_origins)
+    added = cors.headers(cors.request_origin(event.get("headers")), config.get(config.Cors).allowed_origins)
     if "multiValueHeaders" in response:
         response["multiValueHeaders"].update({key: [value] for key, value in added.items()})
     else:
@@ -251,10 +251,10 @@ def public_url(app: ApiGatewayResolver, path: str) -> str:
     """An absolute URL of this API for a link people follow: on the configured public base
     (PublicBaseUrl, as API_BASE_URL), else on the API's own execute-api URL, built from the API id
     and stage API Gateway sets. Never from Host, X-Forwarded-* or the domain a request came by."""
-    base = settings().api_base_url
+    base = config.get(config.Links).api_base_url
     if not base:
         context = app.current_event.get("requestContext") or {}
-        base = f"https://{context['apiId']}.execute-api.{settings().region}.amazonaws.com/{context['stage']}"
+        base = f"https://{context['apiId']}.execute-api.{config.region()}.amazonaws.com/{context['stage']}"
     return base + path
 
 

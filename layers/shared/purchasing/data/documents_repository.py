@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import UpdateError
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data.mapping import to_model
 from purchasing.data.tables import DocumentItem, doc_sk, owner_pk
 from purchasing.domain import documents
@@ -31,8 +31,8 @@ PENDING_DAYS = 1  # a PENDING document nobody uploaded is deleted (TTL) after th
 def s3() -> S3Client:
     """SigV4 (botocore presigns with SigV2 unless told, which buckets made since 2020 refuse) and
     virtual-hosted URLs on the bucket's regional endpoint (a custom endpoint stays path-style)."""
-    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
-    return boto3.client("s3", region_name=settings().region, config=config)
+    signing = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    return boto3.client("s3", region_name=config.region(), config=signing)
 
 
 _MISSING = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
@@ -148,7 +148,7 @@ def to_domain(item: DocumentItem) -> Document:
 
 def presigned_post(s3_key: str, content_type: str, max_bytes: int, seconds: int) -> dict[str, Any]:
     """`{url, fields, expiresAt}` for a browser's multipart POST of exactly this key and type."""
-    bucket = settings().documents_bucket
+    bucket = config.get(config.Documents).documents_bucket
     fields, conditions = documents.post_conditions(bucket, s3_key, content_type, max_bytes)
     post = s3().generate_presigned_post(
         Bucket=bucket, Key=s3_key, Fields=fields, Conditions=conditions, ExpiresIn=seconds
@@ -160,7 +160,7 @@ def presigned_get(
     s3_key: str, *, seconds: int, version_id: str | None = None, file_name: str | None = None
 ) -> dict[str, str]:
     """`{url, expiresAt}`: a short-lived download link for one object (one version of it)."""
-    params: dict[str, Any] = {"Bucket": settings().documents_bucket, "Key": s3_key}
+    params: dict[str, Any] = {"Bucket": config.get(config.Documents).documents_bucket, "Key": s3_key}
     if version_id:
         params["VersionId"] = version_id
     if file_name:

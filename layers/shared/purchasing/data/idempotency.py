@@ -14,13 +14,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import BaseModel
 
-from purchasing.config import settings
+from purchasing import config
+
+TTL_SECONDS = 3600  # how long a key's first answer is replayed
 
 # The key is the org plus the client's Idempotency-Key; the body must match on a retry.
 CONFIG = IdempotencyConfig(
     event_key_jmespath="[org, key]",
     payload_validation_jmespath="body",
-    expires_after_seconds=settings().idempotency_ttl_seconds,
+    expires_after_seconds=TTL_SECONDS,
     raise_on_no_idempotency_key=True,
 )
 
@@ -28,7 +30,7 @@ CONFIG = IdempotencyConfig(
 @cache
 def _persistence() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=settings().table_name,
+        table_name=config.get(config.Table).table_name,
         key_attr="PK",
         sort_key_attr="SK",
         static_pk_value="IDEMPOTENCY#po-api",

@@ -18,7 +18,7 @@ import boto3
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data.tables import ApprovalItem, MailItem, PdfItem, mail_pk, po_pk
 from purchasing.domain.emails import EmailMessage
 
@@ -31,7 +31,7 @@ KEEP_SECONDS = 90 * 24 * 3600  # how long a record outlives its email (SNS and S
 
 @cache
 def _ses() -> SESV2Client:
-    return boto3.client("sesv2", region_name=settings().region)
+    return boto3.client("sesv2", region_name=config.region())
 
 
 def _clock() -> int:
@@ -98,10 +98,10 @@ def send(raw: bytes, *, to: str, tags: dict[str, str]) -> str:
     configuration set (whose event destination reports deliveries, bounces and complaints);
     the SES message id. Raises botocore's ClientError when SES refuses."""
     response = _ses().send_email(
-        FromEmailAddress=settings().sender_email,
+        FromEmailAddress=config.get(config.Mail).sender_email,
         Destination={"ToAddresses": [to]},
         Content={"Raw": {"Data": raw}},
-        ConfigurationSetName=settings().ses_configuration_set,
+        ConfigurationSetName=config.get(config.Mail).ses_configuration_set,
         EmailTags=[{"Name": name, "Value": value} for name, value in tags.items()],
     )
     return str(response["MessageId"])

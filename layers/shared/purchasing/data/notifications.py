@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.domain.emails import EmailMessage
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @cache
 def _sns() -> SNSClient:
-    return boto3.client("sns", region_name=settings().region)
+    return boto3.client("sns", region_name=config.region())
 
 
 def publish_email(message: EmailMessage) -> None:
@@ -36,7 +36,9 @@ def publish_email(message: EmailMessage) -> None:
     if message.level is not None:
         attributes["level"] = str(message.level)
     _sns().publish(
-        TopicArn=settings().supplier_topic_arn if supplier else settings().approvals_topic_arn,
+        TopicArn=config.get(config.SupplierMessages).supplier_topic_arn
+        if supplier
+        else config.get(config.Approvals).approvals_topic_arn,
         Subject=message.subject[:100],
         Message=message.model_dump_json(by_alias=True, exclude_none=True),
         MessageAttributes={
@@ -50,7 +52,7 @@ def publish_po_event(
 ) -> None:
     attributes = {"orgId": org_id, "poId": po_id, "eventType": event_type, "status": status}
     _sns().publish(
-        TopicArn=settings().events_topic_arn,
+        TopicArn=config.get(config.Events).events_topic_arn,
         Message=json.dumps({"type": event_type, "orgId": org_id, "poId": po_id, **message}),
         MessageAttributes={
             key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, UpdateError
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data.documents_repository import missing, s3
 from purchasing.data.tables import PdfItem, po_pk
 
@@ -69,7 +69,7 @@ def get(org_id: str, po_id: str) -> PdfItem | None:
 def store(s3_key: str, pdf: bytes, *, file_name: str) -> None:
     """Put the PDF; the same fingerprint always goes to the same key, so a retry overwrites it."""
     s3().put_object(
-        Bucket=settings().documents_bucket,
+        Bucket=config.get(config.Documents).documents_bucket,
         Key=s3_key,
         Body=pdf,
         ContentType="application/pdf",
@@ -79,7 +79,7 @@ def store(s3_key: str, pdf: bytes, *, file_name: str) -> None:
 
 def exists(s3_key: str) -> bool:
     try:
-        s3().head_object(Bucket=settings().documents_bucket, Key=s3_key)
+        s3().head_object(Bucket=config.get(config.Documents).documents_bucket, Key=s3_key)
         return True
     except ClientError as error:
         if missing(error):

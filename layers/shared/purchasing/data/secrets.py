@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities import parameters
 
-from purchasing.config import settings
+from purchasing import config
 
 
 def link_secret() -> bytes:
-    value = parameters.get_secret(settings().approval_link_secret_arn, max_age=300)
+    value = parameters.get_secret(config.get(config.LinkSecret).approval_link_secret_arn, max_age=300)
     return str(value).encode()

@@ -33,7 +33,7 @@ from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from purchasing.config import settings
+from purchasing import config
 
 
 class DecimalAttribute(Attribute[Decimal]):
@@ -49,8 +49,8 @@ class DecimalAttribute(Attribute[Decimal]):
 
 
 class _Meta:
-    table_name = settings().table_name
-    region = settings().region
+    table_name = config.get(config.Table).table_name
+    region = config.region()
 
 
 def po_pk(org_id: str, po_id: str) -> str:

@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data.tables import PoPartitionItem
 
 TRANSACTION_LIMIT = 100
@@ -49,7 +49,7 @@ def put(item: Model, condition: Condition | None = None) -> Op:
 @cache
 def connection() -> Connection:
     """One connection (one botocore client) per process: building one costs tens of ms."""
-    return Connection(region=settings().region)
+    return Connection(region=config.region())
 
 
 def write(ops: Sequence[Op]) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data.documents_repository import missing, s3
 from purchasing.domain import documents
 
@@ -34,7 +34,7 @@ class Arrived:
 
 
 def bucket() -> str:
-    return settings().documents_bucket
+    return config.get(config.Documents).documents_bucket
 
 
 def arrived(key: str, version_id: str | None) -> Arrived | None:

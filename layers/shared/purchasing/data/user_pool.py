@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.domain.errors import UserExists
 from purchasing.domain.orgs import Role
 
@@ -16,13 +16,11 @@ ORG_ATTRIBUTE = "custom:org_id"
 
 @cache
 def _client() -> Any:
-    return boto3.client("cognito-idp", region_name=settings().region)
+    return boto3.client("cognito-idp", region_name=config.region())
 
 
 def _pool() -> str:
-    if not settings().user_pool_id:
-        raise RuntimeError("USER_POOL_ID is not set")
-    return settings().user_pool_id
+    return config.get(config.UserPool).user_pool_id
 
 
 def create_user(email: str, org_id: str, roles: list[Role], *, invite: bool = True) -> tuple[str, str]:

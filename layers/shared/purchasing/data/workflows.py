@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from purchasing.config import settings
+from purchasing import config
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -19,14 +19,14 @@ _GONE = ("TaskDoesNotExist", "TaskTimedOut", "InvalidToken")
 
 @cache
 def _sfn() -> SFNClient:
-    return boto3.client("stepfunctions", region_name=settings().region)
+    return boto3.client("stepfunctions", region_name=config.region())
 
 
 def start_round(name: str, execution_input: dict[str, Any]) -> None:
     """Idempotent: the name is fixed by the round, so a second start finds the first."""
     try:
         _sfn().start_execution(
-            stateMachineArn=settings().approval_state_machine_arn,
+            stateMachineArn=config.get(config.Approvals).approval_state_machine_arn,
             name=name,
             input=json.dumps(execution_input),
         )
@@ -57,7 +57,10 @@ def escalate_undeliverable(task_token: str) -> None:
 
 
 def stop_round(name: str) -> None:
-    arn = settings().approval_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    arn = (
+        config.get(config.Approvals).approval_state_machine_arn.replace(":stateMachine:", ":execution:")
+        + f":{name}"
+    )
     try:
         _sfn().stop_execution(executionArn=arn, cause="superseded: the PO changed")
     except _sfn().exceptions.ClientError as error:

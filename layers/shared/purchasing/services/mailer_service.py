@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data import mail_repository, po_repository
 from purchasing.data.tables import MailItem
 from purchasing.domain import emails, history
@@ -62,7 +62,7 @@ def send(mail_id: str, message: emails.EmailMessage) -> str:
         _record_sent(message, record)  # the first delivery may have died before writing these
         return "already sent"
     rendered = emails.render(message)
-    raw = emails.mime(rendered, sender=settings().sender_email, to=str(message.to))
+    raw = emails.mime(rendered, sender=config.get(config.Mail).sender_email, to=str(message.to))
     try:
         ses_id = mail_repository.send(raw, to=str(message.to), tags=_tags(org_id, po_id, mail_id))
     except ClientError as error:

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data import notifications, pdf_repository, po_repository, secrets
 from purchasing.data.documents_repository import presigned_get
 from purchasing.domain import documents, emails, po_pdf, signed_tokens
@@ -179,7 +179,7 @@ def _notify(org_id: str, po: PurchaseOrder, revision: Revision, now: datetime) -
     expires = now + timedelta(days=LINK_DAYS)
     claims = {"org": org_id, "po": po.id, "fingerprint": revision.fingerprint}
     token = signed_tokens.sign(PURPOSE, claims, int(expires.timestamp()), secrets.link_secret())
-    link = f"{settings().api_base_url}/supplier/{token}"
+    link = f"{config.get(config.Links).api_base_url}/supplier/{token}"
     if revision.base is None:
         subject, body = po_pdf.supplier_message(po, buyer=org_id, link=link, expires_at=expires)
     else:

@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from purchasing.config import settings
+from purchasing import config
 from purchasing.data import (
     notifications,
     parts_repository,
@@ -216,7 +216,8 @@ def _link(key: PoKey, request: ApprovalRequest, approver: str) -> str:
         approver=approver,
         expires_at=approval_emails.link_expiry(request),
     )
-    return f"{settings().api_base_url}/approvals/{approval_links.sign(claims, secrets.link_secret())}"
+    base = config.get(config.Links).api_base_url
+    return f"{base}/approvals/{approval_links.sign(claims, secrets.link_secret())}"
 
 
 def _start_round(key: PoKey, started: ApprovalRound) -> None:
