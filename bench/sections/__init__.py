@@ -11,6 +11,7 @@ from bench.sections import (
     dynamodb_calls,
     get_latency,
     import_time,
+    layers,
     memory,
     recompute_latency,
     stream_batch,
@@ -18,6 +19,7 @@ from bench.sections import (
 
 SECTIONS: list[Section] = [
     import_time.SECTION,
+    layers.SECTION,
     dynamodb_calls.SECTION,
     get_latency.SECTION,
     stream_batch.SECTION,
