@@ -11,14 +11,18 @@ import argparse
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from bench import env
+
+if TYPE_CHECKING:
+    from bench.core import Context, Section
 
 
 def main(argv: list[str] | None = None) -> int:
     env.configure()  # before anything imports app code: Powertools reads it at import
 
-    from bench.core import MISS, PASS, Context, verdict
+    from bench.core import Context
     from bench.sections import SECTIONS
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -32,26 +36,36 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     context = Context()
-    summary: list[tuple[str, str, bool]] = []
-    crashed: list[str] = []
     try:
-        for section in SECTIONS:
-            if args.sections and section.key not in args.sections:
-                continue
-            print(f"\n=== {section.title} [{section.key}] ===\n", flush=True)
-            section_start = time.perf_counter()
-            try:
-                result = section.run(context)
-            except Exception:
-                traceback.print_exc(file=sys.stdout)
-                crashed.append(section.key)
-                continue
-            for table in result.tables:
-                print(table.render(), end="\n\n")
-            print(f"  ({section.key}: {time.perf_counter() - section_start:.1f} s)", flush=True)
-            summary += [(section.key, check.name, check.passed) for check in result.checks]
+        summary, crashed = _run([s for s in SECTIONS if not args.sections or s.key in args.sections], context)
     finally:
         context.close()
+    _print_summary(summary, crashed, time.perf_counter() - started)
+    return 1 if crashed else 0
+
+
+def _run(sections: list[Section], context: Context) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """Each section's tables printed as it ends: (every check, the sections that could not run)."""
+    summary: list[tuple[str, str, bool]] = []
+    crashed: list[str] = []
+    for section in sections:
+        print(f"\n=== {section.title} [{section.key}] ===\n", flush=True)
+        section_start = time.perf_counter()
+        try:
+            result = section.run(context)
+        except Exception:
+            traceback.print_exc(file=sys.stdout)
+            crashed.append(section.key)
+            continue
+        for table in result.tables:
+            print(table.render(), end="\n\n")
+        print(f"  ({section.key}: {time.perf_counter() - section_start:.1f} s)", flush=True)
+        summary += [(section.key, check.name, check.passed) for check in result.checks]
+    return summary, crashed
+
+
+def _print_summary(summary: list[tuple[str, str, bool]], crashed: list[str], seconds: float) -> None:
+    from bench.core import MISS, PASS, verdict
 
     print("\n=== Summary ===\n")
     for key, name, passed in summary:
@@ -59,11 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     passes = sum(passed for _, _, passed in summary)
     print(
         f"\n  {passes} {PASS}, {len(summary) - passes} {MISS} of {len(summary)} targets "
-        f"in {time.perf_counter() - started:.0f} s (targets are reported, never enforced)"
+        f"in {seconds:.0f} s (targets are reported, never enforced)"
     )
     if crashed:
         print(f"  sections that could not run: {', '.join(crashed)}")
-    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

@@ -356,36 +356,14 @@ class Gateway:
 
     def lambda_reply(self, result: Any) -> Reply:
         """A proxy integration response mapped to HTTP; anything malformed is a 502, as in AWS."""
-        if not isinstance(result, dict):
-            return self._malformed(f"the handler returned {type(result).__name__}, not an object")
-        status = result.get("statusCode")
-        if isinstance(status, str) and status.isdigit():
-            status = int(status)
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            return self._malformed(f"statusCode {status!r} is not an HTTP status")
-        body = result.get("body")
-        if body is not None and not isinstance(body, str):
-            return self._malformed("body is not a string")
         try:
-            payload = base64.b64decode(body or "", validate=True) if result.get("isBase64Encoded") else None
-        except ValueError:
-            return self._malformed("isBase64Encoded but the body is not base64")
-        headers: list[tuple[str, str]] = []
-        multi = result.get("multiValueHeaders") or {}
-        single = result.get("headers") or {}
-        if not isinstance(multi, dict) or not isinstance(single, dict):
-            return self._malformed("headers must be objects")
-        for key, values in multi.items():
-            for value in values if isinstance(values, list) else [values]:
-                headers.append((str(key), str(value)))
-        in_multi = {str(key).lower() for key in multi}
-        headers += [
-            (str(key), str(value)) for key, value in single.items() if str(key).lower() not in in_multi
-        ]
-        headers = [(key, value) for key, value in headers if key.lower() not in _HOP_BY_HOP]
-        if not any(key.lower() == "content-type" for key, _ in headers):
-            headers.append(("Content-Type", "application/json"))
-        content = payload if payload is not None else (body or "").encode("utf-8")
+            if not isinstance(result, dict):
+                raise _Malformed(f"the handler returned {type(result).__name__}, not an object")
+            status = _reply_status(result.get("statusCode"))
+            content = _reply_content(result)
+            headers = _reply_headers(result)
+        except _Malformed as why:
+            return self._malformed(str(why))
         return Reply(status, headers, content, integration=True)
 
     def _malformed(self, why: str) -> Reply:
@@ -456,27 +434,9 @@ class Gateway:
             )
             reply.headers.append(("Allow", ", ".join(allowed)))
             return reply
-        wants_json = "application/json" in (request.header("Accept") or "").lower()
-        topics = parts[0] == "events"
         if request.method == "DELETE":
             return _json(200, {"deleted": box.clear()})
-        if len(parts) == 1:
-            items = box.items()
-            if wants_json:
-                return _json(200, {"items": items})
-            html = outboxes.page(items, "Local topic messages" if topics else "Local outbox", topics=topics)
-            return Reply(200, list(outboxes.HEADERS), html.encode())
-        email = box.get(parts[1])
-        if email is None:
-            return problem(
-                404, "Not found", f"no message {parts[1]} in {path.rsplit('/', 1)[0]}", "not-found"
-            )
-        if wants_json:
-            return _json(200, email)
-        html = outboxes.page(
-            [email], f"Local {parts[0]}: {email.get('subject') or email['id']}", topics=topics
-        )
-        return Reply(200, list(outboxes.HEADERS), html.encode())
+        return _outbox_page(request, path, parts, box)
 
     def lambda_invoke(self, request: Request, parts: list[str]) -> Reply:
         """Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`, synchronous) under
@@ -497,6 +457,68 @@ class Gateway:
             reply.headers.append(("X-Amz-Function-Error", "Unhandled"))
             return reply
         return _json(200, result)
+
+
+def _outbox_page(request: Request, path: str, parts: list[str], box: outboxes.Outbox) -> Reply:
+    """/_local/outbox or /_local/events (a list), or one message of it: JSON when asked, else a page."""
+    wants_json = "application/json" in (request.header("Accept") or "").lower()
+    topics = parts[0] == "events"
+    if len(parts) == 1:
+        items = box.items()
+        if wants_json:
+            return _json(200, {"items": items})
+        html = outboxes.page(items, "Local topic messages" if topics else "Local outbox", topics=topics)
+        return Reply(200, list(outboxes.HEADERS), html.encode())
+    email = box.get(parts[1])
+    if email is None:
+        return problem(404, "Not found", f"no message {parts[1]} in {path.rsplit('/', 1)[0]}", "not-found")
+    if wants_json:
+        return _json(200, email)
+    html = outboxes.page([email], f"Local {parts[0]}: {email.get('subject') or email['id']}", topics=topics)
+    return Reply(200, list(outboxes.HEADERS), html.encode())
+
+
+class _Malformed(Exception):
+    """A Lambda proxy response API Gateway cannot map to HTTP (it answers 502)."""
+
+
+def _reply_status(status: Any) -> int:
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise _Malformed(f"statusCode {status!r} is not an HTTP status")
+    return status
+
+
+def _reply_content(result: dict[str, Any]) -> bytes:
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        raise _Malformed("body is not a string")
+    if not result.get("isBase64Encoded"):
+        return (body or "").encode("utf-8")
+    try:
+        return base64.b64decode(body or "", validate=True)
+    except ValueError:
+        raise _Malformed("isBase64Encoded but the body is not base64") from None
+
+
+def _reply_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """multiValueHeaders, then the headers it does not name; hop-by-hop ones dropped, JSON by default."""
+    multi = result.get("multiValueHeaders") or {}
+    single = result.get("headers") or {}
+    if not isinstance(multi, dict) or not isinstance(single, dict):
+        raise _Malformed("headers must be objects")
+    headers = [
+        (str(key), str(value))
+        for key, values in multi.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    in_multi = {str(key).lower() for key in multi}
+    headers += [(str(key), str(value)) for key, value in single.items() if str(key).lower() not in in_multi]
+    headers = [(key, value) for key, value in headers if key.lower() not in _HOP_BY_HOP]
+    if not any(key.lower() == "content-type" for key, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    return headers
 
 
 def _json(status: int, body: Any) -> Reply:

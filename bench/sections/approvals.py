@@ -654,9 +654,16 @@ def _stats_row(table: Table, label: str, values_ms: list[float], share_of: float
 
 
 def _hop_tables(cloud: LocalCloud, run: HopRun, window: float, polls: tuple[float, float]) -> list[Table]:
-    stream_poll, outbox_poll = polls
+    latency = _latency_table(cloud, run, window)
+    complete = [hop for hop in run.hops if hop.relayed is not None and hop.requested is not None]
+    if not complete:
+        latency.notes.append(f"no breakdown: moto's clocks could not be read ({run.breakdown_error})")
+        return [latency]
+    return [latency, _breakdown_table(run, complete, window, polls)]
+
+
+def _latency_table(cloud: LocalCloud, run: HopRun, window: float) -> Table:
     hop_ms = [hop.ms for hop in run.hops]
-    hop_median = median(hop_ms)
     latency = Table(
         f"(g) On the local cloud (python -m local): an approver's decision to the next level's email, "
         f"{len(run.hops)} hops ({HOP_POS} POs x {HOP_LEVELS - 1}, a fresh org each)",
@@ -686,12 +693,13 @@ def _hop_tables(cloud: LocalCloud, run: HopRun, window: float, polls: tuple[floa
         + f") for {len(run.hops)} hops",
         f"local cloud: started in {cloud.startup_s:.1f} s; stopped with SIGTERM, exit code {cloud.exit_code}",
     ]
-    tables = [latency]
+    return latency
 
-    complete = [hop for hop in run.hops if hop.relayed is not None and hop.requested is not None]
-    if not complete:
-        latency.notes.append(f"no breakdown: moto's clocks could not be read ({run.breakdown_error})")
-        return tables
+
+def _breakdown_table(run: HopRun, complete: list[Hop], window: float, polls: tuple[float, float]) -> Table:
+    stream_poll, outbox_poll = polls
+    hop_median = median([hop.ms for hop in run.hops])
+    invocation_ms = [float(ms) for _, ms in run.invocations]
     parts: list[tuple[str, list[float]]] = [
         ("POST /approvals/{token}: request to response", [(h.answered - h.posted) * 1000 for h in complete]),
         (
@@ -749,8 +757,7 @@ def _hop_tables(cloud: LocalCloud, run: HopRun, window: float, polls: tuple[floa
         "timestamps: moto's execution history and SNS's have millisecond resolution; all clocks are this "
         "machine's",
     ]
-    tables.append(breakdown)
-    return tables
+    return breakdown
 
 
 def run(ctx: Context) -> Result:

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from bench.core import Check, Context, Result, Section, Table, verdict
 from bench.harness import claims, new_po_body
@@ -70,12 +71,9 @@ def run(ctx: Context) -> Result:
             statuses = list(pool.map(add, range(WRITERS)))
         answered.update(statuses)
         read = cloud.invoke("GET", f"/pos/{po_id}", org=org).body
-        stored = Counter(line["description"] for line in read["lines"])
-        wanted = {f"L{n}" for n, status in enumerate(statuses) if status == 201}
-        lost += len(wanted - set(stored))
-        doubled += sum(count - (name in wanted) for name, count in stored.items())
-        ids = [line["id"] for line in read["lines"]]
-        misnumbered += ids != [f"{n:05d}" for n in range(1, len(ids) + 1)] or read["version"] != 1 + len(ids)
+        round_lost, round_doubled, round_misnumbered = _tally(read, statuses)
+        lost, doubled = lost + round_lost, doubled + round_doubled
+        misnumbered += round_misnumbered
     elapsed = time.perf_counter() - started
 
     table = Table(
@@ -95,6 +93,16 @@ def run(ctx: Context) -> Result:
     other = sum(count for status, count in answered.items() if status not in (201, 409))
     table.add(answered[201], answered[409], other, lost, doubled, misnumbered, f"{elapsed:.0f}", verdict(ok))
     return Result([table], [Check("racing line adds: none lost or doubled", ok)])
+
+
+def _tally(read: dict[str, Any], statuses: list[int]) -> tuple[int, int, bool]:
+    """(lines lost, lines stored twice, whether line ids or the version are off) of one round."""
+    stored = Counter(line["description"] for line in read["lines"])
+    wanted = {f"L{n}" for n, status in enumerate(statuses) if status == 201}
+    doubled = sum(count - (name in wanted) for name, count in stored.items())
+    ids = [line["id"] for line in read["lines"]]
+    misnumbered = ids != [f"{n:05d}" for n in range(1, len(ids) + 1)] or read["version"] != 1 + len(ids)
+    return len(wanted - set(stored)), doubled, misnumbered
 
 
 SECTION = Section("concurrent_lines", "(i) Racing line adds on one PO", run)

@@ -15,6 +15,7 @@ approvals and supplier topics, and to SES's event topic), handled alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -143,33 +144,47 @@ def _tag(tags: dict[str, Any], name: str) -> str | None:
     return str(values[0]) if isinstance(values, list) and values else None
 
 
-def _outcome(event: dict[str, Any]) -> tuple[str, str, dict[str, str], str] | None:
+Outcome = tuple[str, str, dict[str, str], str]  # verb, when, the fields to record, the history's detail
+
+
+def _outcome(event: dict[str, Any]) -> Outcome | None:
     """(verb, when, the fields to record, a detail for the history) of an SES event."""
-    kind = str(event.get("eventType"))
     sent_at = str((event.get("mail") or {}).get("timestamp") or utc_now())
-    if kind == "Delivery":
-        at = str(event.get("delivery", {}).get("timestamp") or sent_at)
-        return "delivered", at, {"deliveredAt": at}, ""
-    if kind == "Bounce":
-        bounce = event.get("bounce") or {}
-        at = str(bounce.get("timestamp") or sent_at)
-        recipients = bounce.get("bouncedRecipients") or [{}]
-        diagnostic = recipients[0].get("diagnosticCode") or recipients[0].get("status") or ""
-        bounce_type = str(bounce.get("bounceType") or "Undetermined")
-        reason = f"{bounce_type} ({bounce.get('bounceSubType') or 'General'})" + (
-            f": {diagnostic}" if diagnostic else ""
-        )
-        return (
-            "bounced",
-            at,
-            {"bouncedAt": at, "bounceType": bounce_type, "bounceReason": reason[:500]},
-            reason,
-        )
-    if kind == "Complaint":
-        complaint = event.get("complaint") or {}
-        at = str(complaint.get("timestamp") or sent_at)
-        return "complained", at, {"complainedAt": at}, str(complaint.get("complaintFeedbackType") or "")
-    if kind == "Reject":
-        reason = str((event.get("reject") or {}).get("reason") or "rejected by SES")
-        return "rejected", sent_at, {"failedAt": sent_at, "failure": reason[:500]}, reason
-    return None
+    read = _OUTCOMES.get(str(event.get("eventType")))
+    return read(event, sent_at) if read else None
+
+
+def _delivered(event: dict[str, Any], sent_at: str) -> Outcome:
+    at = str(event.get("delivery", {}).get("timestamp") or sent_at)
+    return "delivered", at, {"deliveredAt": at}, ""
+
+
+def _bounced(event: dict[str, Any], sent_at: str) -> Outcome:
+    bounce = event.get("bounce") or {}
+    at = str(bounce.get("timestamp") or sent_at)
+    recipients = bounce.get("bouncedRecipients") or [{}]
+    diagnostic = recipients[0].get("diagnosticCode") or recipients[0].get("status") or ""
+    bounce_type = str(bounce.get("bounceType") or "Undetermined")
+    reason = f"{bounce_type} ({bounce.get('bounceSubType') or 'General'})" + (
+        f": {diagnostic}" if diagnostic else ""
+    )
+    return "bounced", at, {"bouncedAt": at, "bounceType": bounce_type, "bounceReason": reason[:500]}, reason
+
+
+def _complained(event: dict[str, Any], sent_at: str) -> Outcome:
+    complaint = event.get("complaint") or {}
+    at = str(complaint.get("timestamp") or sent_at)
+    return "complained", at, {"complainedAt": at}, str(complaint.get("complaintFeedbackType") or "")
+
+
+def _rejected(event: dict[str, Any], sent_at: str) -> Outcome:
+    reason = str((event.get("reject") or {}).get("reason") or "rejected by SES")
+    return "rejected", sent_at, {"failedAt": sent_at, "failure": reason[:500]}, reason
+
+
+_OUTCOMES: dict[str, Callable[[dict[str, Any], str], Outcome]] = {
+    "Delivery": _delivered,
+    "Bounce": _bounced,
+    "Complaint": _complained,
+    "Reject": _rejected,
+}
