@@ -30,7 +30,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
 .PHONY: help dev dev-reset test times pytest lock bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
-	unit integration e2e browser clean
+	complexity unit integration e2e browser clean
 
 help:
 	@echo "make dev     start the local cloud: the API on http://127.0.0.1:$(PORT) (PORT= to change);"
@@ -116,6 +116,10 @@ lint: $(VENV)/.stamp
 typecheck: $(VENV)/.stamp
 	@$(call timed,types,set -x; $(VENV)/bin/mypy layers/shared/purchasing functions local tests bench)
 
+# radon's grades, as the Powertools cookbook gates them: no function above C, no module above B.
+complexity: $(VENV)/.stamp
+	@$(call timed,complexity,set -x; $(VENV)/bin/xenon --max-absolute C --max-modules B --max-average A layers functions local bench web)
+
 cfn-lint: $(VENV)/.stamp
 	@$(call timed,cfn-lint,set -x; $(VENV)/bin/cfn-lint template.yaml)
 
@@ -145,7 +149,7 @@ pytest: $(VENV)/.stamp browser
 
 # Every check and test. The virtualenvs first (the tools' two at once), then the static checks and
 # the build side by side, then the suite; the time of each stage at the end, failed or not.
-STAGES := lint typecheck cfn-lint checkov sam-validate build
+STAGES := lint typecheck complexity cfn-lint checkov sam-validate build
 test:
 	@rm -rf $(TIMES) && mkdir -p $(TIMES) && date +%s%N > $(TIMES)/.start
 	@$(call timed,virtualenvs,$(MAKE) --no-print-directory $(VENV)/.stamp && \
@@ -155,7 +159,7 @@ test:
 	@$(MAKE) -s times
 
 # The table of stage times (stages overlap: the total is the wall clock from the start of make test).
-TABLE := virtualenvs lint types cfn-lint checkov sam-validate build browser pytest
+TABLE := virtualenvs lint types complexity cfn-lint checkov sam-validate build browser pytest
 times:
 	@test -f $(TIMES)/.start || { echo "no times: run make test"; exit 1; }
 	@echo "==> make test: seconds per stage (lint to build run side by side)"
