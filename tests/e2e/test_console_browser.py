@@ -101,6 +101,28 @@ def approve_from_outbox(browser: Any, outbox: Client, approver: str, po_id: str)
     browser.switch_to.window(console_tab)
 
 
+def pick_part(browser: Any, combobox: Any, text: str, part_id: str) -> None:
+    """Type into the part picker, wait for what GET /parts?q= finds (only the part that matches),
+    pick it with the keys."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    assert combobox.get_attribute("role") == "combobox"
+    combobox.send_keys(text)
+    listbox = by_id(browser, combobox.get_attribute("aria-controls"))
+
+    def found(driver: Any) -> list[str]:
+        options = listbox.find_elements(By.CSS_SELECTOR, "[role=option]")
+        return [option.get_attribute("data-part-id") for option in options] if listbox.is_displayed() else []
+
+    wait(browser, lambda driver: found(driver) == [part_id])
+    combobox.send_keys(Keys.ARROW_DOWN)
+    option = listbox.find_element(By.CSS_SELECTOR, "[role=option]")
+    assert combobox.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    combobox.send_keys(Keys.ENTER)  # picks the part, does not submit the form
+    assert combobox.get_attribute("value") == part_id and not listbox.is_displayed()
+
+
 def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     browser: Any, local_cloud: LocalCloud, org: str, tmp_path: Path
 ) -> None:
@@ -114,6 +136,9 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
         "levels": [{"name": "Manager", "approvers": [manager]}, {"name": "Finance", "approvers": [finance]}]
     }
     assert admin("PUT", "/settings/approval-policy", policy).status == 200
+    for part_id, name in (("BOLT-M8", "Hex bolt M8"), ("WRENCH-T", "Torque wrench")):
+        body = {"name": name, "purchaseType": "PHYSICAL_NO_INVENTORY"}
+        assert admin("PUT", f"/parts/{part_id}", body).status == 201
     browser.set_window_size(1280, 900)
 
     # Sign in: the console sends the browser to the sign-in page and gets it back with a code
@@ -134,6 +159,8 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     form.find_element(By.NAME, "supplier.email").send_keys("sales@acme-metals.example")
     by_id(browser, "add-line").click()
     by_id(browser, "add-line").click()
+    pick_part(browser, form.find_element(By.NAME, "lines[0].partId"), "hex", "BOLT-M8")
+    wait(browser, lambda driver: "Hex bolt M8: physical no inventory" in form.text)  # its name and type
     lines = [("Hex bolt M8", "100", "0.35"), ("Torque wrench", "1,5", "30.00"), ("Anodizing", "1", "80.005")]
     for index, (description, quantity, cost) in enumerate(lines):
         form.find_element(By.NAME, f"lines[{index}].description").send_keys(description)
@@ -165,6 +192,7 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     po_id = browser.current_url.rsplit("/", 1)[1]
     buyer = Client(local_cloud.url, local_cloud.token(org, "buyer@acme.example", "buyer"))
     po = buyer("GET", f"/pos/{po_id}").json
+    assert [line["partId"] for line in po["lines"]] == ["BOLT-M8", None, None]
     assert po["totals"]["subtotal"] == "175.01"  # 35.00 + 60.00 + 80.01 (80.005 rounded half up)
     assert by_id(browser, "po-total").text == "175.01 USD" and status.text == "DRAFT"
     shot(browser, "03-po-draft")

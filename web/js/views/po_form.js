@@ -3,13 +3,14 @@
 // are shown read-only with why. Amounts are decimal strings as typed; the totals are the server's.
 import { Problem } from "../api.js";
 import { busy, field, h, money, showProblem, toast } from "../ui.js";
+import { partPicker } from "./part_picker.js";
 
 export const title = (params) => (params.id ? "Edit PO" : "New PO");
 const DECIMAL = { inputmode: "decimal", pattern: "\\d+(\\.\\d+)?", autocomplete: "off" };
 const LINE_FIELDS = ["partId", "description", "quantity", "unitCost", "eta", "paid"];
 const ALWAYS = ["eta", "paid"];
 
-function lineRow(index, line, { editable, why, onRemove, onPart }) {
+function lineRow(ctx, index, line, { editable, why, onRemove, onPart }) {
   const locked = (name) => !editable && !ALWAYS.includes(name);
   const attrs = (name, extra = {}) => ({
     name: `lines[${index}].${name}`,
@@ -18,10 +19,12 @@ function lineRow(index, line, { editable, why, onRemove, onPart }) {
     "aria-describedby": locked(name) ? `why-${index}` : null,
     ...extra,
   });
-  const part = field("Part", attrs("partId", { autocomplete: "off", placeholder: "optional" }), {});
   const partInfo = h("p", { class: "hint", "aria-live": "polite" });
-  part.append(partInfo);
-  part.querySelector("input").addEventListener("change", (event) => onPart(event.target.value.trim(), partInfo));
+  const picker = partPicker(ctx, attrs("partId", { placeholder: "optional: type to search" }),
+    (partId, known) => onPart(partId, partInfo, known));
+  const part = h("div", { class: "field picker" },
+    h("label", { for: picker.input.id }, "Part"), h("div", { class: "combo" }, picker.input, picker.list),
+    picker.status, partInfo);
   const paid = h("input", { type: "checkbox", name: `lines[${index}].paid`, id: `paid-${index}` });
   paid.checked = Boolean(line.paid);
   const row = h("fieldset", { class: "line", dataset: { index: String(index), lineId: line.id || "" } },
@@ -79,11 +82,11 @@ export async function render(root, params, ctx) {
       });
     });
   }
-  async function onPart(partId, info) {
+  async function onPart(partId, info, known) {
     info.textContent = "";
     if (!partId) return;
     try {
-      const part = (await ctx.api("GET", `/parts/${encodeURIComponent(partId)}`)).body;
+      const part = known || (await ctx.api("GET", `/parts/${encodeURIComponent(partId)}`)).body;
       info.textContent = `${part.name}: ${part.purchaseType.replaceAll("_", " ").toLowerCase()}`;
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
@@ -92,7 +95,7 @@ export async function render(root, params, ctx) {
   }
   function addLine(line) {
     const editable = draft && (!line.status || line.status === "DRAFT" || !po);
-    const row = lineRow(rows.length, line, {
+    const row = lineRow(ctx, rows.length, line, {
       editable,
       why: editable ? "" : why || `Line is ${line.status}.`,
       onPart,
