@@ -118,3 +118,11 @@ def test_a_cursor_from_another_listing_is_refused(api: Api) -> None:
         assert api("POST", "/templates", {"name": f"T{n}", "currency": "EUR", "lines": [line]}).status == 201
     template_cursor = api("GET", "/templates", query={"limit": "1"}).body["nextCursor"]
     assert api("GET", "/parts", query={"limit": "1", "cursor": template_cursor}).status == 400
+
+
+@pytest.mark.parametrize("text", ["\x00", "' OR 1=1 --", "ORG#acme#PARTS", "#", ":q", "%s", "😀", "STRASSE"])
+def test_any_text_is_only_text_to_look_for(api: Api, text: str) -> None:
+    put(api, "BOLT-M8", "Bolt")
+    put(api, "GR-1", "Große Straße")
+    expected = ["GR-1"] if text == "STRASSE" else []  # casefolded: ß is ss
+    assert ids(api, q=text) == expected
