@@ -207,7 +207,7 @@ def test_a_client_request_token_reused_with_other_items_is_refused(api: Api) -> 
     import boto3
     from botocore.exceptions import ClientError
 
-    client, table = boto3.client("dynamodb"), po_repository.PoPartitionItem.Meta.table_name
+    client, table = boto3.client("dynamodb"), po_repository.OwnerPartitionItem.Meta.table_name
 
     def put(sk: str) -> Any:
         return {"Put": {"TableName": table, "Item": {"PK": {"S": "ORG#acme#X"}, "SK": {"S": sk}}}}

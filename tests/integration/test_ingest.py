@@ -690,11 +690,11 @@ def test_the_ingest_reads_documents_and_orders_strongly_consistently(
 ) -> None:
     """Uploads land seconds after the document was created, and the partner hook runs right after
     the accept: an eventually consistent read could miss either and drop a good upload."""
-    from purchasing.data.tables import DocumentItem, PoPartitionItem
+    from purchasing.data.tables import DocumentItem, OwnerPartitionItem
     from purchasing.domain.model import Document, utc_now
 
     reads: list[tuple[str, object]] = []
-    real_get, real_query = DocumentItem.get, PoPartitionItem.query
+    real_get, real_query = DocumentItem.get, OwnerPartitionItem.query
 
     def get(*args: Any, **kwargs: Any) -> Any:
         reads.append(("GetItem", kwargs.get("consistent_read")))
@@ -705,7 +705,7 @@ def test_the_ingest_reads_documents_and_orders_strongly_consistently(
         return real_query(*args, **kwargs)
 
     monkeypatch.setattr(DocumentItem, "get", get)
-    monkeypatch.setattr(PoPartitionItem, "query", query)
+    monkeypatch.setattr(OwnerPartitionItem, "query", query)
     documents_repository.get_item(DocumentKey("acme", OwnerKind.PO, "a" * 32, "d" * 32))
     partner_upload = Document(
         id="d" * 32,

@@ -257,9 +257,9 @@ def test_an_unknown_line_is_not_found(api: Api) -> None:
 
 def put_in_status(po_id: str, status: str) -> None:
     """The PO's status follows its lines: put every line in that status."""
-    from purchasing.data.tables import PoLineItem, PoPartitionItem, po_pk
+    from purchasing.data.tables import OwnerPartitionItem, PoLineItem, po_pk
 
-    for item in PoPartitionItem.query(po_pk("acme", po_id)):
+    for item in OwnerPartitionItem.query(po_pk("acme", po_id)):
         if isinstance(item, PoLineItem):
             item.update(actions=[PoLineItem.status.set(status)])
 

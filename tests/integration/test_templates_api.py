@@ -309,7 +309,7 @@ def test_template_lines_are_never_line_items(api: Api, aws: None) -> None:
 
 def test_a_failed_create_leaves_no_lines_behind(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from purchasing.data import templates_repository, transactions
-    from purchasing.data.tables import PoPartitionItem, TemplateItem
+    from purchasing.data.tables import OwnerPartitionItem, TemplateItem
     from purchasing.domain.templates import new_template
 
     template = new_template(
@@ -334,4 +334,4 @@ def test_a_failed_create_leaves_no_lines_behind(aws: None, monkeypatch: pytest.M
     with pytest.raises(RuntimeError):
         templates_repository.create("acme", template)
 
-    assert list(PoPartitionItem.query(templates_repository.template_pk("acme", "f" * 32))) == []
+    assert list(OwnerPartitionItem.query(templates_repository.template_pk("acme", "f" * 32))) == []

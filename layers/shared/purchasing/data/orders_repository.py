@@ -35,9 +35,9 @@ from purchasing.data.tables import (
     BlanketPoItem,
     BlanketUseItem,
     DocumentItem,
+    NumberItem,
     OrderItem,
-    OrderNumberItem,
-    PoPartitionItem,
+    OwnerPartitionItem,
     org_list_key,
     owner_pk,
 )
@@ -87,14 +87,14 @@ def order_status_key(org_id: str, status: OrderStatus) -> str:
 
 def create_order(org_id: str, order: Order) -> None:
     """The order and its number's reservation; DuplicateOrderNumber if the number is taken."""
-    reservation = OrderNumberItem(pk=OrderNumberItem.key(org_id, order.number), order_id=order.id)
+    reservation = NumberItem.of("ORDER", org_id, order.number, order.id)
     failed = _transact(
         [
             Op("put", _order_item(org_id, order, frozenset()), OrderItem.pk.does_not_exist()),
-            Op("put", reservation, OrderNumberItem.pk.does_not_exist()),
+            Op("put", reservation, NumberItem.pk.does_not_exist()),
         ]
     )
-    if any(isinstance(item, OrderNumberItem) for item in failed):
+    if any(isinstance(item, NumberItem) for item in failed):
         raise DuplicateOrderNumber(
             f"order number {order.number} is already used in this organization", field="number"
         )
@@ -108,7 +108,7 @@ def get_order(org_id: str, order_id: str, *, consistent: bool = False) -> Stored
     header: OrderItem | None = None
     documents: list[Document] = []
     pk = owner_pk(org_id, OwnerKind.ORDER.value, order_id)
-    for item in PoPartitionItem.query(pk, consistent_read=consistent):
+    for item in OwnerPartitionItem.query(pk, consistent_read=consistent):
         if isinstance(item, OrderItem):
             header = item
         elif isinstance(item, DocumentItem):
@@ -240,7 +240,7 @@ def get_blanket(org_id: str, blanket_po_id: str) -> BlanketPo | None:
     header: BlanketPoItem | None = None
     uses: list[BlanketUse] = []
     documents: list[Document] = []
-    for item in PoPartitionItem.query(owner_pk(org_id, OwnerKind.BLANKET.value, blanket_po_id)):
+    for item in OwnerPartitionItem.query(owner_pk(org_id, OwnerKind.BLANKET.value, blanket_po_id)):
         if isinstance(item, BlanketPoItem):
             header = item
         elif isinstance(item, BlanketUseItem):

@@ -29,10 +29,10 @@ from purchasing.data.tables import (
     ApprovalItem,
     DocumentItem,
     HistoryEventItem,
+    NumberItem,
+    OwnerPartitionItem,
     PoHeaderItem,
     PoLineItem,
-    PoNumberItem,
-    PoPartitionItem,
     RoundItem,
     history_pk,
     line_sk,
@@ -107,7 +107,7 @@ def get_stored(org_id: str, po_id: str) -> StoredPo | None:
     # Newest key first, so the header ("PO") is read before the lines ("LINE#..."): each item is
     # read committed, so lines read after the header are at least as new as its version, and a
     # write conditional on that version fails rather than build on lines older than it.
-    for item in PoPartitionItem.query(po_pk(org_id, po_id), scan_index_forward=False):
+    for item in OwnerPartitionItem.query(po_pk(org_id, po_id), scan_index_forward=False):
         if isinstance(item, PoHeaderItem):
             header = item
         elif isinstance(item, PoLineItem):
@@ -134,10 +134,7 @@ def create(org_id: str, po: PurchaseOrder, events: Sequence[HistoryEvent] = ()) 
     lines = [put(_line_item(org_id, po.id, line)) for line in po.lines]
     final = [
         put(_header_item(org_id, po), PoHeaderItem.pk.does_not_exist()),
-        put(
-            PoNumberItem(pk=PoNumberItem.key(org_id, po.number), po_id=po.id),
-            PoNumberItem.pk.does_not_exist(),
-        ),
+        put(NumberItem.of("PO", org_id, po.number, po.id), NumberItem.pk.does_not_exist()),
         *(put(_event_item(org_id, po.id, event)) for event in events),
     ]
     write_lines_then_head(lines, final, lambda chunk: _transact(chunk, number=po.number))
@@ -149,13 +146,8 @@ def save(
     """Write the header fields the API owns and every changed line, if still at `before.version`."""
     first = [_header_update(org_id, after, before.version, _api_header_actions(org_id, after))]
     if after.number.upper() != before.number.upper():
-        first.append(
-            put(
-                PoNumberItem(pk=PoNumberItem.key(org_id, after.number), po_id=after.id),
-                PoNumberItem.pk.does_not_exist(),
-            )
-        )
-        first.append(Op("delete", PoNumberItem(pk=PoNumberItem.key(org_id, before.number))))
+        first.append(put(NumberItem.of("PO", org_id, after.number, after.id), NumberItem.pk.does_not_exist()))
+        first.append(Op("delete", NumberItem.of("PO", org_id, before.number)))
     _commit(org_id, after, first, _changed_lines_and_events(org_id, before, after, events))
 
 
@@ -336,7 +328,7 @@ def _transact(ops: Sequence[Op], *, number: str) -> None:
         reasons = {reason.code for reason in error.cancellation_reasons or [] if reason}
         if "TransactionConflict" in reasons:
             raise VersionConflict from error  # another transaction on one of the items: retry
-        if any(isinstance(item, PoNumberItem) for item in failed):
+        if any(isinstance(item, NumberItem) for item in failed):
             raise DuplicatePoNumber(
                 f"PO number {number} is already used in this organization", field="number"
             ) from error

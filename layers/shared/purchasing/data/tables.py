@@ -16,7 +16,7 @@ Headers carry three GSI keys: by status, by supplier and by update time (all per
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pynamodb.attributes import (
     Attribute,
@@ -105,8 +105,10 @@ class ByUpdated(_Index):
     gsi3sk = UnicodeAttribute(range_key=True, attr_name="GSI3SK")
 
 
-class PoPartitionItem(Model):
-    """Any item in a PO's partition; a Query on the base model returns each as its own type."""
+class OwnerPartitionItem(Model):
+    """Any item in the partition of what owns it (a PO, a customer order, a blanket PO, a template):
+    a Query on this model returns each item as its own type. Documents live in the partitions of
+    POs, orders and blanket POs alike, so every owner's items share this one root."""
 
     class Meta(_Meta):
         pass
@@ -114,6 +116,18 @@ class PoPartitionItem(Model):
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
     item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class PoPartitionItem(OwnerPartitionItem):
+    """An item of a PO's partition: its header, lines, approval rounds and requests, its PDF."""
+
+
+class OrderPartitionItem(OwnerPartitionItem):
+    """An item of a customer order's or a blanket PO's partition: the order, the blanket, a use."""
+
+
+class TemplatePartitionItem(OwnerPartitionItem):
+    """An item of a purchase template's partition: the template and its lines."""
 
 
 class PoHeaderItem(PoPartitionItem, discriminator="PO"):
@@ -262,19 +276,31 @@ class OrgUserItem(Model):
     created_by = UnicodeAttribute(attr_name="createdBy")
 
 
-class PoNumberItem(Model):
-    """Reserves a PO number in an org: its key is the number, so a second one cannot be written."""
+class NumberItem(Model):
+    """Reserves a number in an org, a PO's or an order's: its key is the number (upper case), so a
+    second reservation of it cannot be written. Stored as `PK ORG#o#PONUMBER#<N>, SK PONUMBER, poId`
+    or `PK ORG#o#ORDERNUMBER#<N>, SK ORDERNUMBER, orderId`."""
 
     class Meta(_Meta):
         pass
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
-    sk = UnicodeAttribute(range_key=True, attr_name="SK", default="PONUMBER")
-    po_id = UnicodeAttribute(attr_name="poId")
+    sk = UnicodeAttribute(range_key=True, attr_name="SK")
+    po_id = UnicodeAttribute(attr_name="poId", null=True)
+    order_id = UnicodeAttribute(attr_name="orderId", null=True)
 
-    @staticmethod
-    def key(org_id: str, number: str) -> str:
-        return f"ORG#{org_id}#PONUMBER#{number.upper()}"
+    @classmethod
+    def of(
+        cls, kind: Literal["PO", "ORDER"], org_id: str, number: str, owner_id: str | None = None
+    ) -> NumberItem:
+        """The reservation of `number` by the PO or order `owner_id` (none: its key alone, to delete it)."""
+        sk = f"{kind}NUMBER"
+        item = cls(pk=f"ORG#{org_id}#{sk}#{number.upper()}", sk=sk)
+        if kind == "PO":
+            item.po_id = owner_id
+        else:
+            item.order_id = owner_id
+        return item
 
 
 class CounterItem(Model):
@@ -377,7 +403,7 @@ class LotItem(PartsPartitionItem, discriminator="LOT"):
 #
 # Each lives in its owner's partition, so one Query reads an owner with its documents. Orders,
 # blanket POs and templates are listed per org through ByUpdated (GSI3PK ORG#o#ORDERS, ...).
-# Every model below is a PoPartitionItem, so a Query on the base model returns each as its type.
+# Every model below is an OwnerPartitionItem, so a Query on the root model returns each as its type.
 
 
 def owner_pk(org_id: str, kind: str, owner_id: str) -> str:
@@ -394,7 +420,7 @@ def org_list_key(org_id: str, what: str) -> str:
     return f"ORG#{org_id}#{what}"
 
 
-class DocumentItem(PoPartitionItem, discriminator="DOC"):
+class DocumentItem(OwnerPartitionItem, discriminator="DOC"):
     document_id = UnicodeAttribute(attr_name="documentId")
     owner_kind = UnicodeAttribute(attr_name="ownerKind")
     owner_id = UnicodeAttribute(attr_name="ownerId")
@@ -448,7 +474,7 @@ class PdfItem(PoPartitionItem, discriminator="PDF"):
     base = UnicodeAttribute(null=True)
 
 
-class OrderItem(PoPartitionItem, discriminator="ORDER"):
+class OrderItem(OrderPartitionItem, discriminator="ORDER"):
     order_id = UnicodeAttribute(attr_name="orderId")
     number = UnicodeAttribute()
     customer_name = UnicodeAttribute(attr_name="customerName")
@@ -474,7 +500,7 @@ class OrderItem(PoPartitionItem, discriminator="ORDER"):
     by_updated = ByUpdated()
 
 
-class BlanketPoItem(PoPartitionItem, discriminator="BLANKET"):
+class BlanketPoItem(OrderPartitionItem, discriminator="BLANKET"):
     blanket_po_id = UnicodeAttribute(attr_name="blanketPoId")
     po_number = UnicodeAttribute(attr_name="poNumber")
     customer_name = UnicodeAttribute(attr_name="customerName")
@@ -495,29 +521,14 @@ class BlanketPoItem(PoPartitionItem, discriminator="BLANKET"):
     by_updated = ByUpdated()
 
 
-class OrderNumberItem(Model):
-    """Reserves an order number in an org (PK ORG#o#ORDERNUMBER#<NUMBER>), as PoNumberItem does."""
-
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True, attr_name="PK")
-    sk = UnicodeAttribute(range_key=True, attr_name="SK", default="ORDERNUMBER")
-    order_id = UnicodeAttribute(attr_name="orderId")
-
-    @staticmethod
-    def key(org_id: str, number: str) -> str:
-        return f"ORG#{org_id}#ORDERNUMBER#{number.upper()}"
-
-
-class BlanketUseItem(PoPartitionItem, discriminator="USE"):
+class BlanketUseItem(OrderPartitionItem, discriminator="USE"):
     order_id = UnicodeAttribute(attr_name="orderId")
     order_number = UnicodeAttribute(attr_name="orderNumber")
     amount = DecimalAttribute()
     at = UnicodeAttribute()
 
 
-class TemplateItem(PoPartitionItem, discriminator="TEMPLATE"):
+class TemplateItem(TemplatePartitionItem, discriminator="TEMPLATE"):
     template_id = UnicodeAttribute(attr_name="templateId")
     name = UnicodeAttribute()
     supplier_name = UnicodeAttribute(attr_name="supplierName", null=True)
@@ -534,7 +545,7 @@ class TemplateItem(PoPartitionItem, discriminator="TEMPLATE"):
     by_updated = ByUpdated()
 
 
-class TemplateLineItem(PoPartitionItem, discriminator="TEMPLATE_LINE"):
+class TemplateLineItem(TemplatePartitionItem, discriminator="TEMPLATE_LINE"):
     line_no = NumberAttribute(attr_name="lineNo")
     line = JSONAttribute()  # the line as a CreateLineRequest takes it (camelCase JSON)
 

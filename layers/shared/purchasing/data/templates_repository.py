@@ -13,7 +13,7 @@ import uuid
 
 from purchasing.data import paging, transactions
 from purchasing.data.mapping import to_item, to_model
-from purchasing.data.tables import PoPartitionItem, TemplateItem, TemplateLineItem, org_list_key
+from purchasing.data.tables import OwnerPartitionItem, TemplateItem, TemplateLineItem, org_list_key
 from purchasing.domain.model import Supplier
 from purchasing.domain.templates import PurchaseTemplate, TemplateLine, TemplateSummary
 
@@ -41,7 +41,7 @@ def create(org_id: str, template: PurchaseTemplate) -> None:
 def get(org_id: str, template_id: str) -> PurchaseTemplate | None:
     header: TemplateItem | None = None
     lines: list[TemplateLine] = []
-    for item in PoPartitionItem.query(template_pk(org_id, template_id)):
+    for item in OwnerPartitionItem.query(template_pk(org_id, template_id)):
         if isinstance(item, TemplateItem):
             header = item
         elif isinstance(item, TemplateLineItem):

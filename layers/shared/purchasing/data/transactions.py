@@ -22,7 +22,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from purchasing import config
-from purchasing.data.tables import PoPartitionItem
+from purchasing.data.tables import OwnerPartitionItem
 
 TRANSACTION_LIMIT = 100
 
@@ -84,7 +84,7 @@ def _delete_quietly(items: Sequence[Model]) -> None:
     """Items of any type in the table, in batches."""
     if not items:
         return
-    with PoPartitionItem.batch_write() as batch:
+    with OwnerPartitionItem.batch_write() as batch:
         for item in items:
             batch.delete(item)
 
