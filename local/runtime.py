@@ -8,7 +8,7 @@ sees is kept per thread, for the thread that runs it:
   Powertools defaults), less every variable any function of the template sets and any AWS
   credentials, plus exactly the variables the template gives this function and the credentials of
   its role (`local.iam`). A variable the template forgets is missing here, as in AWS;
-- the layers' modules (`layers/shared`, `layers/pdf`): each function imports its own copy, so what a
+- the layers' code (`layers/shared`, `layers/pdf`): each function imports its own copy, so what a
   layer caches at import or on first use (settings, clients, table names) is that instance's. An
   `import` of a layer in that thread finds the instance's copy; what it has not imported yet is
   imported with its copy in `sys.modules`, one such import at a time (`loading`). A function imports
@@ -45,17 +45,22 @@ CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSI
 
 
 def layer_packages(specs: dict[str, template.FunctionSpec] | None = None) -> set[str]:
-    """The top-level modules each function imports its own copy of: every layer's code, and the
-    libraries of the layers only some functions have (those every function has are the process's)."""
-    layers = [spec.layers for spec in (specs or template.functions()).values()]
-    every_function = set.intersection(*map(set, layers)) if layers else set()
-    common = {name for layer in every_function for name in layer_libraries(layer)}
-    return {name for layer in set().union(*layers) for name in layer_modules(layer)} - common
+    """The top-level modules of every layer's own code: each function imports its own copy."""
+    return {name for layer in _layers(specs) for name in layer_code(layer)}
 
 
-def withheld(spec: template.FunctionSpec, packages: set[str]) -> frozenset[str]:
-    """What the function cannot import: the modules only layers it does not have hold."""
-    return frozenset(packages - {name for layer in spec.layers for name in layer_modules(layer)})
+def withheld(
+    spec: template.FunctionSpec, specs: dict[str, template.FunctionSpec] | None = None
+) -> frozenset[str]:
+    """What the function cannot import: the code, and the libraries the requirements install, of the
+    layers only other functions have (the libraries stay the process's: one copy, as for the shared
+    layer's, which every function has)."""
+    own = {name for layer in spec.layers for name in layer_modules(layer)}
+    return frozenset({name for layer in _layers(specs) for name in layer_modules(layer)} - own)
+
+
+def _layers(specs: dict[str, template.FunctionSpec] | None) -> set[Path]:
+    return {layer for spec in (specs or template.functions()).values() for layer in spec.layers}
 
 
 def layer_code(layer: Path) -> set[str]:
@@ -219,8 +224,6 @@ def _layer_in_sys_modules(state: _State) -> Iterator[None]:
     with _loading:
         saved = _take_layer_modules()
         sys.modules.update(state.modules)
-        for name in state.withheld:  # importlib finds None: ModuleNotFoundError, as in AWS
-            sys.modules[name] = None  # type: ignore[assignment]
         loading, _thread.loading = getattr(_thread, "loading", False), True
         try:
             yield
@@ -248,7 +251,7 @@ class Runtimes:
     ) -> None:
         self.specs = specs
         self.credentials = credentials or {}
-        self.withheld = {logical_id: withheld(spec, _PACKAGES) for logical_id, spec in specs.items()}
+        self.withheld = {logical_id: withheld(spec, specs) for logical_id, spec in specs.items()}
         self._states: dict[tuple[str, int], _State] = {}  # (function, instance) -> its state
         self._lock = threading.Lock()
         _install()
