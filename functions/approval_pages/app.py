@@ -27,13 +27,7 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import approval_service
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.LinkSecret,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.LinkSecret)
 
 app = Api(media_types=(FORM, JSON))
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed link")]

@@ -15,11 +15,7 @@ from purchasing.services import ingest_service
 from purchasing.services.ingest_service import Outcome
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Documents,
-)
+ENVIRONMENT = config.load(config.Observability, config.Table, config.Documents)
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRICS = {Outcome.ACCEPTED: "DocumentsAccepted", Outcome.REJECTED: "DocumentsRejected"}

@@ -20,13 +20,7 @@ from purchasing.services import po_document_service
 from purchasing.services.document_service import DownloadLink, Upload
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.Documents,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.Documents)
 
 app = Api()
 

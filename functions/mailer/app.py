@@ -17,11 +17,7 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import mailer_service
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Mail,
-)
+ENVIRONMENT = config.load(config.Observability, config.Table, config.Mail)
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

@@ -41,14 +41,7 @@ from purchasing.services import order_service
 from purchasing.services.document_service import DownloadLink, Upload
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.Documents,
-    config.LinkSecret,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.Documents, config.LinkSecret)
 
 app = Api()
 _ID = r"^[0-9a-f]{32}$"

@@ -27,14 +27,7 @@ from purchasing.services import order_service
 from purchasing.services.document_service import Upload
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.Documents,
-    config.LinkSecret,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.Documents, config.LinkSecret)
 
 app = Api()
 Token = Annotated[str, Path(pattern=TOKEN_PATTERN, description="the signed partner link")]

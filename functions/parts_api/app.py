@@ -18,12 +18,7 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import parts_service
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION)
 
 app = Api()
 

@@ -17,13 +17,7 @@ from purchasing.services.approval_service import RouteView
 from purchasing.services.pdf_service import PdfLink
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.Documents,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.Documents)
 
 app = Api()
 CONFLICTS = (404, 409, 412)

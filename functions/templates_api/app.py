@@ -21,7 +21,7 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import template_service
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(config.Observability, config.Table, config.Cors, config.Links)
+ENVIRONMENT = config.load(*config.API_FUNCTION)
 
 app = Api()
 TemplateId = Annotated[str, Path(pattern=HEX32, description="the template's id")]

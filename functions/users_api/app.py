@@ -19,13 +19,7 @@ from purchasing.observability import logger, metrics, tracer
 from purchasing.services import users_service
 
 # What this function needs of its environment, parsed at cold start: a missing variable fails the import.
-ENVIRONMENT = config.load(
-    config.Observability,
-    config.Table,
-    config.Cors,
-    config.Links,
-    config.UserPool,
-)
+ENVIRONMENT = config.load(*config.API_FUNCTION, config.UserPool)
 
 app = Api()
 

@@ -88,6 +88,9 @@ class Mail(Environment):
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
 
 
+# What every function behind the API reads: Powertools' names, the table, CORS and the links' base.
+API_FUNCTION: tuple[type[Environment], ...] = (Observability, Table, Cors, Links)
+
 Part = TypeVar("Part", bound=Environment)
 
 
