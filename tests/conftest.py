@@ -3,10 +3,8 @@ and a moto table built from template.yaml's own properties."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,36 +40,15 @@ LINK_SECRET = "test-link-secret-" + "x" * 40
 
 from moto import mock_aws  # noqa: E402
 
-from local import cloud, lambda_events, moto_fixes, template  # noqa: E402
+from local import lambda_events, moto_fixes, template  # noqa: E402
 from local.lambda_events import LambdaContext, api_event  # noqa: E402
 from local.routes import Match  # noqa: E402
 
 moto_fixes.apply()
 
-# make test runs the suite on several pytest-xdist workers, each a process of its own: moto's state
-# and the environment are already the worker's; its ports and local cloud state directory are made so here.
-WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-PORTS_PER_WORKER = 400
-_ports = itertools.count()
-
-
-def worker_port(host: str = "127.0.0.1", worker: int = WORKER) -> int:
-    """A free port from this worker's own range, below the kernel's ephemeral ports (where the local
-    clouds the tests start as subprocesses pick theirs): two workers never race for one port."""
-    first = 20000 + worker * PORTS_PER_WORKER
-    for _ in range(PORTS_PER_WORKER):
-        port = first + next(_ports) % PORTS_PER_WORKER
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind((host, port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError(f"no free port from {first} to {first + PORTS_PER_WORKER - 1}")
-
-
-# Before any test module imports it (`from local.cloud import free_port`), and for start_moto in here.
-setattr(cloud, "free_port", worker_port)  # noqa: B010
+# make test runs the suite on several pytest-xdist workers, each a process of its own: moto's state and
+# the environment are the worker's already; so are the ports, which the kernel hands out (local.cloud's
+# free_port: never one that is bound, so workers and other runs on the machine do not share one).
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from pathlib import Path
 
 from local.template import ROOT
-from tests.conftest import PORTS_PER_WORKER, worker_port
 
 
 def make(*args: str) -> str:
     command = ["make", "--no-print-directory", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-
-
-def test_each_worker_hands_out_free_ports_of_its_own_below_the_kernels_ephemeral_ones() -> None:
-    ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    ports = {worker: [worker_port(worker=worker) for _ in range(5)] for worker in (0, 1, 2)}
-
-    for worker, handed in ports.items():
-        assert len(set(handed)) == 5  # never the same port twice in a row
-        assert all(
-            20000 + worker * PORTS_PER_WORKER <= port < 20000 + (worker + 1) * PORTS_PER_WORKER
-            for port in handed
-        )
-        assert max(handed) < ephemeral
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        assert worker_port() != taken.getsockname()[1]
 
 
 def test_the_suite_runs_on_workers_with_the_coverage_floor() -> None:
