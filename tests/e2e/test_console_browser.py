@@ -70,6 +70,20 @@ def by_id(browser: Any, element_id: str) -> Any:
     return wait(browser, lambda driver: driver.find_element(By.ID, element_id))
 
 
+def receipt_box(browser: Any, element_id: str, value: str) -> Any:
+    """The box with `value` typed in: typed again if the page's poll redrew it while it was typed."""
+    from selenium.webdriver.common.by import By
+
+    def typed(driver: Any) -> Any:
+        box = driver.find_element(By.ID, element_id)
+        if box.get_attribute("value") != value:
+            box.clear()
+            box.send_keys(value)
+        return box if box.get_attribute("value") == value else False
+
+    return wait(browser, typed)
+
+
 def shot(browser: Any, name: str) -> None:
     TOUR.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(TOUR / f"{name}.png"))
@@ -215,8 +229,7 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     # Order, receive part of the first line, and the history tells it all
     by_id(browser, "order").click()
     wait(browser, lambda driver: driver.find_element(By.ID, "po-status").text == "ORDERED")
-    by_id(browser, "receive-00001").send_keys("40")
-    by_id(browser, "receive-00001").submit()
+    receipt_box(browser, "receive-00001", "40").submit()
     wait(browser, lambda driver: "received 40 (40 of 100)" in driver.find_element(By.ID, "timeline").text)
     assert by_id(browser, "po-status").text == "ORDERED"
     timeline = by_id(browser, "timeline").text

@@ -201,7 +201,9 @@ export async function render(root, params, ctx) {
   const timer = setInterval(async () => {
     try {
       const latest = (await ctx.api("GET", `/pos/${params.id}`)).body;
-      if (latest.version !== po.version || latest.status !== po.status || JSON.stringify(latest.approvals) !== JSON.stringify(po.approvals)) {
+      // a poll answered after a newer refresh (an action's own reload) must not draw the older PO back
+      const moved = latest.status !== po.status || JSON.stringify(latest.approvals) !== JSON.stringify(po.approvals);
+      if (latest.version > po.version || (latest.version === po.version && moved)) {
         po = latest;
         draw();
         await history();
