@@ -45,10 +45,14 @@ class LocalCloud:
             self._tokens[key] = done.stdout.strip()
         return self._tokens[key]
 
-    def run_token(self, org: str, email: str, role: str) -> subprocess.CompletedProcess[str]:
+    def run_token(self, org: str, email: str, role: str, *args: str) -> subprocess.CompletedProcess[str]:
         """`python -m local.token` against this local cloud, as `make token` runs it."""
+        return self.run("local.token", "--org", org, "--email", email, "--role", role, *args)
+
+    def run(self, module: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`python -m <module>` (one of make's commands) against this local cloud."""
         return subprocess.run(
-            [sys.executable, "-m", "local.token", "--org", org, "--email", email, "--role", role],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             env={**os.environ, "LOCAL_CLOUD_DIR": str(self.state)},
             capture_output=True,

@@ -8,9 +8,6 @@ partly and reads the history. Each main screen is saved to docs/tour/ (the READM
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,27 +27,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /
 
 def user_with_password(local_cloud: LocalCloud, org: str, email: str, roles: str) -> None:
     """`make token ... PASSWORD=...`: the user exists with this password, to sign in with."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "local.token",
-            "--org",
-            org,
-            "--email",
-            email,
-            "--role",
-            roles,
-            "--password",
-            PASSWORD,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "LOCAL_CLOUD_DIR": str(local_cloud.state)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = local_cloud.run_token(org, email, roles, "--password", PASSWORD)
     assert done.returncode == 0, done.stderr
 
 

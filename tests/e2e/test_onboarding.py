@@ -5,15 +5,12 @@ customer POs answer only for orgs that have them."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from typing import Any
 
 import jwt
 import pytest
 
-from local.template import ROOT
 from tests.e2e.conftest import Client, LocalCloud
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +21,7 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 def make_org(local_cloud: LocalCloud, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "local.org", *args],
-        cwd=ROOT,
-        env={**os.environ, "LOCAL_CLOUD_DIR": str(local_cloud.state)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return local_cloud.run("local.org", *args)
 
 
 def test_make_token_signs_a_user_in_to_the_pool_and_reuses_them(local_cloud: LocalCloud, org: str) -> None:
