@@ -5,7 +5,7 @@ ConsoleBucket, ConsoleDistribution) and its `config.json` is written there by th
 the gateway serves the same files under /console/ (`/` redirects there) and makes `config.json`
 for this machine: the API on `http://localhost:<port>` (another origin than the console's
 `http://127.0.0.1:<port>`, so that every call is a CORS call, as in AWS) and Cognito's managed
-login on the local stand-in (`local.login`).
+login on the local stand-in (`local.login`), and the value of the console's API key.
 
 The distribution's domain name resolves locally to `LOCAL_DOMAIN`; `local_url` turns the URLs the
 template builds on it (the app client's callback and logout URLs) into the local console's URL,
@@ -47,6 +47,7 @@ class Console:
     url: str  # the local cloud's own URL, http://127.0.0.1:<port>
     client_id: str
     storage: str = ""  # where presigned uploads go (the embedded AWS's S3)
+    api_key: str = ""  # the console's API key (ConsoleApiKey), sent as x-api-key on every API call
     root: Path = WEB
 
     @property
@@ -64,6 +65,7 @@ class Console:
             "tokenUrl": f"{self.url}/oauth2/token",
             "logoutUrl": f"{self.url}/logout",
             "redirectUri": self.url + PREFIX,
+            "apiKey": self.api_key,
         }
 
     def handle(self, request: Request) -> Reply | None:

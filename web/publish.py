@@ -3,8 +3,10 @@
 Its code package is web/ itself: on Create and Update it puts every file of the package but
 this one into the console bucket, with its content type and `Cache-Control: no-cache` (CloudFront
 then checks for a newer file on each load), and writes `config.json` from the resource's
-`Config` (the API's URL, the app client and the pool's sign-in endpoints); on Delete it empties
-the bucket so that the stack can remove it. It answers CloudFormation at the ResponseURL.
+`Config` (the API's URL, the app client and the pool's sign-in endpoints) with the value of the
+console's API key as `apiKey` (`ApiKeyId`, read from API Gateway: CloudFormation cannot give a key's
+value), which the console sends as `x-api-key`; on Delete it empties the bucket so that the stack
+can remove it. It answers CloudFormation at the ResponseURL.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ def publish(s3: Any, bucket: str, config: dict[str, Any], root: Path = ROOT) -> 
     return [*keys, "config.json"]
 
 
+def with_api_key(apigateway: Any, config: dict[str, Any], api_key_id: str | None) -> dict[str, Any]:
+    """The config with the console's API key value (apiKey), when the resource names the key."""
+    if not api_key_id:
+        return config
+    return {**config, "apiKey": apigateway.get_api_key(apiKey=api_key_id, includeValue=True)["value"]}
+
+
 def empty(s3: Any, bucket: str) -> None:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
@@ -66,7 +75,10 @@ def handler(event: dict[str, Any], context: Any) -> None:
         if event["RequestType"] == "Delete":
             empty(s3, str(properties["Bucket"]))
         else:
-            data = {"Files": len(publish(s3, str(properties["Bucket"]), dict(properties["Config"])))}
+            config = with_api_key(
+                boto3.client("apigateway"), dict(properties["Config"]), properties.get("ApiKeyId")
+            )
+            data = {"Files": len(publish(s3, str(properties["Bucket"]), config))}
     except Exception as error:  # CloudFormation must hear back, or it waits for an hour
         status, reason = "FAILED", f"{type(error).__name__}: {error}"
     respond(event, context, status, reason, data)

@@ -139,13 +139,16 @@ def test_one_deploy_publishes_web_and_a_config_json_with_the_keys_the_local_cons
     assert files["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["ConsoleFilesFunction", "Arn"]}
     assert files["Properties"]["Release"] == {"Ref": "ConsoleFilesFunction.Version"}  # new files: publish
     assert function["AutoPublishAlias"]
-    local_config = console.Console("http://127.0.0.1:3000", "c").config()
-    assert set(files["Properties"]["Config"]) == set(local_config)
+    local_config = console.Console("http://127.0.0.1:3000", "c", api_key="k" * 40).config()
+    # the publisher adds the console key's value (ApiKeyId) as apiKey: CloudFormation cannot give it
+    assert set(files["Properties"]["Config"]) | {"apiKey"} == set(local_config)
+    assert files["Properties"]["ApiKeyId"] == {"Ref": "ConsoleApiKey"}
     statements = function["Policies"][0]["Statement"]
     assert {action for statement in statements for action in _list(statement["Action"])} == {
         "s3:PutObject",
         "s3:DeleteObject",
         "s3:ListBucket",
+        "apigateway:GET",
     }
     assert "ConsoleUrl" in template.load()["Outputs"]
 
@@ -177,6 +180,18 @@ def test_the_publisher_puts_every_console_file_but_itself_and_the_config_then_em
 
     publish.empty(s3, "console")
     assert s3.list_objects_v2(Bucket="console")["KeyCount"] == 0
+
+
+@mock_aws
+def test_the_published_config_carries_the_console_api_key_value() -> None:
+    publish = _publisher()
+    apigateway = boto3.client("apigateway", region_name="us-east-1")
+    key = apigateway.create_api_key(name="console", enabled=True)
+
+    config = publish.with_api_key(apigateway, {"apiUrl": "https://api.example"}, key["id"])
+
+    assert config == {"apiUrl": "https://api.example", "apiKey": key["value"]}
+    assert len(key["value"]) >= 20
 
 
 def test_the_publisher_answers_cloudformation_even_when_it_fails(monkeypatch: Any) -> None:

@@ -240,3 +240,91 @@ def test_the_optional_web_acl_rate_limits_every_link_route_per_ip() -> None:
     assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
     association = resources["WebAclAssociation"]["Properties"]
     assert "${PurchaseOrdersApi.Stage}" in association["ResourceArn"]["Fn::Sub"]
+
+
+# --- per-client throttling: a usage plan, API keys on the token routes ---------------------------
+
+
+def _methods() -> dict[tuple[str, str], dict[str, Any]]:
+    """(METHOD, path) -> the operation API Gateway imports, from the transformed API definition."""
+    (api,) = [
+        r["Properties"] for r in _deployed()["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"
+    ]
+    return {
+        (method.upper(), path): operation
+        for path, operations in api["Body"]["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def _schemes(operation: dict[str, Any]) -> set[str]:
+    return {name for requirement in operation.get("security") or [] for name in requirement}
+
+
+def test_the_client_usage_plan_throttles_each_key_on_the_named_stage() -> None:
+    plan = _deployed()["Resources"]["ClientUsagePlan"]
+    assert plan["Type"] == "AWS::ApiGateway::UsagePlan"
+    (api_stage,) = plan["Properties"]["ApiStages"]
+    (stage_id,) = [n for n, r in _deployed()["Resources"].items() if r["Type"] == "AWS::ApiGateway::Stage"]
+    assert api_stage == {"ApiId": {"Ref": "PurchaseOrdersApi"}, "Stage": {"Ref": stage_id}}  # waits for it
+    assert plan["Properties"]["Throttle"] == {
+        "RateLimit": {"Ref": "ClientThrottlingRateLimit"},
+        "BurstLimit": {"Ref": "ClientThrottlingBurstLimit"},
+    }
+    parameters = template.load()["Parameters"]
+    assert (
+        parameters["ClientThrottlingRateLimit"]["Default"],
+        parameters["ClientThrottlingBurstLimit"]["Default"],
+    ) == (20, 40)
+    resources = template.load()["Resources"]
+    assert resources["ConsoleApiKey"]["Properties"]["Enabled"] is True  # CloudFormation's default: false
+    assert resources["ConsoleApiKeyInPlan"]["Properties"] == {
+        "UsagePlanId": {"Ref": "ClientUsagePlan"},
+        "KeyId": {"Ref": "ConsoleApiKey"},
+        "KeyType": "API_KEY",
+    }
+
+
+def test_every_token_route_takes_an_api_key_and_no_link_route_or_preflight_does() -> None:
+    methods = _methods()
+    token_routes = {(r.method, r.path) for r in template.routes() if template.route_authorizer(r) is not None}
+    link_routes = {(r.method, r.path) for r in template.routes() if template.route_authorizer(r) is None}
+    assert token_routes and len(link_routes) == 5
+    for route in token_routes:
+        assert _schemes(methods[route]) == {"CognitoAuthorizer", "api_key"}, route
+    for route in link_routes:
+        assert _schemes(methods[route]) <= {"NONE"}, route
+    preflights = [operation for (method, _), operation in methods.items() if method == "OPTIONS"]
+    assert preflights and all(not _schemes(operation) for operation in preflights)
+    (api,) = [
+        r["Properties"] for r in _deployed()["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"
+    ]
+    scheme = api["Body"]["components"]["securitySchemes"]["api_key"]
+    assert (scheme["in"], scheme["name"]) == ("header", "x-api-key")
+    allowed = template.resources("AWS::Serverless::Api")["PurchaseOrdersApi"]["Cors"]["AllowHeaders"]
+    assert "x-api-key" in allowed.strip("'").lower().split(",")
+
+
+def test_a_missing_key_and_a_throttled_key_get_problems_with_the_cors_headers() -> None:
+    responses = template.resources("AWS::Serverless::Api")["PurchaseOrdersApi"]["GatewayResponses"]
+    expected = {"INVALID_API_KEY": "403", "THROTTLED": "429", "QUOTA_EXCEEDED": "429"}
+    for kind, status in expected.items():
+        response = responses[kind]
+        assert response["StatusCode"] == status
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["status"] == int(status) and body["type"].startswith("/problems/")
+        assert (
+            response["ResponseParameters"]["Headers"]
+            == responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]
+        )
+
+
+def test_the_console_publisher_may_read_only_the_console_key() -> None:
+    function = template.resources("AWS::Serverless::Function")["ConsoleFilesFunction"]
+    statements = function["Policies"][0]["Statement"]
+    (reads,) = [s for s in statements if "apigateway" in str(s["Action"])]
+    assert reads["Action"] == "apigateway:GET"
+    assert reads["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/apikeys/${ConsoleApiKey}"
+    }
+    assert template.load()["Resources"]["ConsoleFiles"]["Properties"]["ApiKeyId"] == {"Ref": "ConsoleApiKey"}
