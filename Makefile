@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
-.PHONY: help dev dev-reset test times pytest lock bench token org build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
+.PHONY: help dev dev-reset test times pytest lock bench token org api-key build deploy recompute redrive lint typecheck cfn-lint checkov sam-validate \
 	complexity unit integration e2e browser clean
 
 help:
@@ -45,6 +45,7 @@ help:
 	@echo "make deploy  sam build && sam deploy (needs AWS credentials)"
 	@echo "make recompute ORG=<org> [PO=<id>] [STACK=<stack>]: rebuild POs' status and approvals"
 	@echo "make redrive [STACK=<stack>]: dead letters back to their queues, stream failures recomputed"
+	@echo "make api-key CLIENT=<name> [STACK=<stack>]: a client's own API key (x-api-key), throttled on its own"
 
 # Everything installs from uv.lock (pinned, hashes checked): say each step, and number each package.
 $(VENV)/.stamp: uv.lock requirements/uv.txt
@@ -105,6 +106,10 @@ recompute: $(VENV)/.stamp
 
 redrive: $(VENV)/.stamp
 	@$(PY) -m local.repair $(REPAIR_TARGET) redrive
+
+api-key: $(VENV)/.stamp
+	@test -n "$(CLIENT)" || { echo "usage: make api-key CLIENT=<name> [STACK=<stack>]"; exit 2; }
+	@$(PY) -m local.api_key $(REPAIR_TARGET) --client "$(CLIENT)"
 
 # A stage of make test, timed into $(TIMES)/<name> for the table at its end: $(call timed,<name>,<command>)
 timed = (mkdir -p $(TIMES); start=$$(date +%s%N); ( $(2) ); status=$$?; \

@@ -529,8 +529,53 @@ API_ID = "local"  # the id the local gateway answers for (requestContext.apiId)
 
 def create_api(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
     """Nothing to make in moto: the local gateway serves every API of the template. Ref is its id,
-    so that an execute-api URL built from it can be told apart (`local_api_url`)."""
-    return Created(ref=API_ID, attributes={"RootResourceId": "root"})
+    so that an execute-api URL built from it can be told apart (`local_api_url`); `<Api>.Stage` (SAM's
+    reference to the stage it makes) is the stage's name."""
+    stage = str(template.resolve(props.get("StageName"), names))
+    return Created(ref=API_ID, attributes={"RootResourceId": "root", "Stage": stage})
+
+
+def create_usage_plan(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """CreateUsagePlan: its API stages (the local API's id and stage) and its per-key throttle."""
+    resolved = template.resolve(props, names)
+    arguments: dict[str, Any] = {
+        "name": str(resolved.get("UsagePlanName") or f"purchase-orders-local-{logical_id}"),
+        "description": str(resolved.get("Description") or ""),
+        "apiStages": [
+            {"apiId": str(stage["ApiId"]), "stage": str(stage["Stage"])}
+            for stage in resolved.get("ApiStages") or []
+        ],
+    }
+    if "Throttle" in resolved:
+        throttle = resolved["Throttle"]
+        arguments["throttle"] = {
+            "rateLimit": float(throttle["RateLimit"]),
+            "burstLimit": int(throttle["BurstLimit"]),
+        }
+    return Created(ref=str(aws.client("apigateway").create_usage_plan(**arguments)["id"]))
+
+
+def create_api_key(aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]) -> Created:
+    """CreateApiKey; as in CloudFormation, a key is disabled unless the template enables it."""
+    resolved = template.resolve(props, names)
+    key = aws.client("apigateway").create_api_key(
+        name=str(resolved.get("Name") or f"purchase-orders-local-{logical_id}"),
+        description=str(resolved.get("Description") or ""),
+        enabled=_flag(resolved.get("Enabled", False)),
+    )
+    return Created(ref=str(key["id"]), attributes={"APIKeyId": str(key["id"])})
+
+
+def create_usage_plan_key(
+    aws: Clients, logical_id: str, props: dict[str, Any], names: dict[str, str]
+) -> Created:
+    resolved = template.resolve(props, names)
+    aws.client("apigateway").create_usage_plan_key(
+        usagePlanId=str(resolved["UsagePlanId"]),
+        keyId=str(resolved["KeyId"]),
+        keyType=str(resolved["KeyType"]),
+    )
+    return Created(ref=f"{resolved['UsagePlanId']}:{resolved['KeyId']}")
 
 
 def local_api_url(value: str, url: str) -> str:
@@ -556,6 +601,9 @@ def create_distribution(
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": create_table,
     "AWS::Serverless::Api": create_api,
+    "AWS::ApiGateway::UsagePlan": create_usage_plan,  # after the API (its stage)
+    "AWS::ApiGateway::ApiKey": create_api_key,
+    "AWS::ApiGateway::UsagePlanKey": create_usage_plan_key,  # after the plan and the key
     "AWS::SQS::Queue": create_queue,
     "AWS::S3::Bucket": create_bucket,  # after the queues its notifications send to
     "AWS::SNS::Topic": create_topic,

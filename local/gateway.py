@@ -9,13 +9,17 @@ Where this differs from API Gateway, on purpose:
 - an unknown path is a 404 problem and a known path with another method a 405 problem (with
   `Allow`); API Gateway answers both with 403 "Missing Authentication Token";
 - URLs carry no stage prefix, as through a custom domain (`requestContext.stage` still names it);
-- no stage throttling (429) and no Lambda timeout or payload limits are enforced;
+- no Lambda timeout or payload limits are enforced;
 - one invocation runs at a time in this process, as in a single warm execution environment, so
   handler modules need not be thread safe; a handler running past its Timeout is logged, not
   killed.
 Like API Gateway: `path` and `pathParameters` are passed as sent (percent-encoded), a body is
 text (invalid UTF-8 replaced) unless its Content-Type is one of the API's BinaryMediaTypes (then
-base64), and gateway errors (401, 413, 5xx) use the template's own GatewayResponses bodies.
+base64), and gateway errors (401, 403, 413, 429, 5xx) use the template's own GatewayResponses bodies.
+In API Gateway's order: the authorizer (401), then on a route that requires an API key the key
+(`x-api-key`, 403 unless a usage plan of the stage holds it), the key's own throttle (its plan's
+rate and burst, 429) and the stage's `MethodSettings` throttle (429, every request it routes), as
+`local.usage_plans` keeps them.
 Besides the template's routes, public pages of the local cloud: /openapi.json, /docs, and
 under /_local/ the outbox of emails the topics sent (`local.outbox`), the embedded AWS's
 endpoint and resource names (`GET /_local/aws`) and Lambda's Invoke API (`/_local/lambda/...`),
@@ -46,7 +50,7 @@ from urllib.parse import parse_qsl, urlsplit
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 from werkzeug.serving import LISTEN_QUEUE, ThreadedWSGIServer, WSGIRequestHandler
 
-from local import cognito, lambda_events, runtime, template
+from local import cognito, lambda_events, runtime, template, usage_plans
 from local import outbox as outboxes
 from local.routes import Match, MethodNotAllowed, Router
 from purchasing.api import cors
@@ -211,6 +215,8 @@ class Gateway:
         openapi: Callable[[], dict[str, Any]] | None = None,
         outbox: outboxes.Outbox | None = None,
         aws: dict[str, Any] | None = None,
+        api_keys: Callable[[str], usage_plans.ClientKey | None] = lambda _: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.invoker = invoker
         self.outbox = outbox
@@ -218,6 +224,9 @@ class Gateway:
         self.router = router
         self.authorize = authorize  # Authorization header -> the authorizer's claims (cognito.Verifier)
         self.stage = str(template.resolve({"Ref": "Stage"}, {})) or "local"
+        self.api_keys = api_keys  # x-api-key's value -> the key and its plan's throttle, if valid here
+        self.stage_throttle = usage_plans.stage_throttle()
+        self._buckets = usage_plans.Buckets(clock)
         self._openapi = openapi
         self._openapi_json: bytes | None = None
         self._openapi_lock = threading.Lock()
@@ -285,6 +294,9 @@ class Gateway:
                     claims = self.authorize(request.header("Authorization"))
                 except cognito.InvalidToken:
                     return self.gateway_response("UNAUTHORIZED", 401, "Unauthorized")
+            refused = self.admit(request, found.endpoint.api_key_required)
+            if refused is not None:
+                return refused
             event = self.event(request, found, target.query, claims, request_id)
             try:
                 result = self.invoker.invoke(found.endpoint.route.function, event, request_id)
@@ -294,7 +306,9 @@ class Gateway:
                 return self.gateway_response("DEFAULT_5XX", 502, "Internal server error")
             return self.lambda_reply(result)
         if request.method == "OPTIONS" and isinstance(found, MethodNotAllowed) and self._cors_settings:
-            return self.preflight(request.header("Origin"), found.allowed)
+            return self.admit(request, api_key_required=False) or self.preflight(
+                request.header("Origin"), found.allowed
+            )
         if request.method in ("GET", "HEAD"):
             page = self.local_page(path, target.query)
             if page is not None:
@@ -309,6 +323,21 @@ class Gateway:
             reply.headers.append(("Allow", ", ".join(found.allowed)))
             return reply
         return problem(404, "Not found", f"no route for {request.method} {path}", "not-found")
+
+    # -- API keys and throttling
+
+    def admit(self, request: Request, api_key_required: bool) -> Reply | None:
+        """None when the request may go on; else API Gateway's 403 (no valid key) or 429 (throttled):
+        the key's plan throttles it first, then the stage throttles every request."""
+        if api_key_required:
+            key = self.api_keys(request.header("x-api-key") or "")
+            if key is None:
+                return self.gateway_response("INVALID_API_KEY", 403, "Forbidden")
+            if key.throttle is not None and not self._buckets.take(f"key:{key.id}", key.throttle):
+                return self.gateway_response("THROTTLED", 429, "Too Many Requests")
+        if self.stage_throttle is not None and not self._buckets.take("stage", self.stage_throttle):
+            return self.gateway_response("THROTTLED", 429, "Too Many Requests")
+        return None
 
     # -- the proxy event and the proxy response
 

@@ -11,6 +11,8 @@ after the template's resources are made and before anything runs:
 - every user pool under its old id, its app clients under theirs, and its users (sub, attributes,
   password, status, enabled, groups) and refresh tokens: an ID token issued before a restart still
   verifies (moto signs with one fixed key, so the JWKS is the same) and `make token` finds the user;
+- every API key (id, name, value, enabled) and the usage plans it is in: the console's key and those
+  `make api-key` gave clients still work after a restart;
 - every running execution of the state machines, with its callback tasks (`local.executions`): an
   approval round waiting on an approver goes on after a restart, on the same task token, so the
   link sent before completes it.
@@ -78,6 +80,7 @@ def save(moto: Moto, resources: Resources, target: Path | None = None) -> None:
         _write(staging / f"secret-{logical}.json", value)
     for logical in _logical_ids("AWS::Cognito::UserPool", resources):
         _write(staging / f"user-pool-{logical}.json", _user_pool(resources, logical))
+    _write(staging / "api-keys.json", _api_keys(resources))
     running: set[str] = set()
     for logical in _state_machines(resources):
         saved = _running_executions(moto.client("stepfunctions"), resources.refs[logical])
@@ -136,6 +139,7 @@ def restore(moto: Moto, resources: Resources, source: Path | None = None) -> boo
         pool = _read(found / f"user-pool-{logical}.json", None)
         if pool is not None:
             _restore_user_pool(resources, logical, pool)
+    _restore_api_keys(resources, _read(found / "api-keys.json", []))
     sfn = moto.client("stepfunctions")
     for logical in _state_machines(resources):
         for saved in _read(found / f"executions-{logical}.json", []):
@@ -249,6 +253,62 @@ def _restore_user_pool(resources: Resources, logical: str, saved: dict[str, Any]
     pool.refresh_tokens.update(
         {token: tuple(value) if value else None for token, value in saved["refreshTokens"].items()}
     )
+
+
+# --- API keys: moto's own objects (its API cannot choose a key's id) ------------------------------------
+
+
+def _apigateway() -> Any:
+    from moto.apigateway.models import apigateway_backends
+
+    return apigateway_backends[template.ACCOUNT][template.REGION]
+
+
+def _api_keys(resources: Resources) -> list[dict[str, Any]]:
+    """Every key, the logical id that made it (a template key) and the plans it is in (logical ids:
+    a plan is made anew, with a new id, at each start)."""
+    backend, refs = _apigateway(), resources.refs
+    made_by = {ref: logical for logical, ref in refs.items()}
+    return [
+        {
+            "id": key.id,
+            "name": key.name,
+            "description": key.description,
+            "value": key.value,
+            "enabled": key.enabled,
+            "logical": made_by.get(key.id),
+            "plans": [
+                made_by[plan]
+                for plan, members in backend.usage_plan_keys.items()
+                if key.id in members and plan in made_by
+            ],
+        }
+        for key in list(backend.keys.values())
+    ]
+
+
+def _restore_api_keys(resources: Resources, saved: list[dict[str, Any]]) -> None:
+    """The saved keys replace those this start made: same ids and values, in the same plans."""
+    from moto.apigateway.models import ApiKey, UsagePlanKey
+
+    if not saved:
+        return
+    backend = _apigateway()
+    backend.keys.clear()
+    for members in backend.usage_plan_keys.values():
+        members.clear()
+    for kept in saved:
+        key = ApiKey(kept["id"], kept["name"], kept["description"], kept["enabled"], value=kept["value"])
+        backend.keys[key.id] = key
+        if kept["logical"] in resources.created:
+            resources.created[kept["logical"]].ref = key.id
+            resources.created[kept["logical"]].attributes = {"APIKeyId": key.id}
+        for plan in kept["plans"]:
+            if plan in resources.created:
+                plan_id = resources.refs[plan]
+                backend.usage_plan_keys.setdefault(plan_id, {})[key.id] = UsagePlanKey(
+                    key.id, "API_KEY", key.name, key.value
+                )
 
 
 class Saver:

@@ -14,6 +14,7 @@ class Endpoint:
     route: template.Route
     authorizer: str | None
     segments: tuple[str, ...]
+    api_key_required: bool = False  # the caller must send an API key of a usage plan (x-api-key)
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """Path parameters if the request path's segments fit this route's template path."""
@@ -62,7 +63,12 @@ class Router:
     def from_template(cls, routes: list[template.Route] | None = None) -> Router:
         return cls(
             [
-                Endpoint(route, template.route_authorizer(route), tuple(_segments(route.path)))
+                Endpoint(
+                    route,
+                    template.route_authorizer(route),
+                    tuple(_segments(route.path)),
+                    template.route_api_key_required(route),
+                )
                 for route in (routes if routes is not None else template.routes())
             ]
         )

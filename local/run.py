@@ -37,6 +37,7 @@ from local import (
     runtime,
     stack,
     template,
+    usage_plans,
 )
 from local import outbox as outboxes
 
@@ -101,6 +102,7 @@ class LocalCloud:
                 openapi=lambda: openapi.document(specs),
                 outbox=self.outbox,
                 aws={"endpoint": self.moto.endpoint, "names": self.resources.names},
+                api_keys=usage_plans.moto_keys(cloud.API_ID, str(template.resolve({"Ref": "Stage"}, {}))),
             )
             self.server = gateway.serve(api, self.host, self.port)  # bound: its URL is known
             api.pages = self.console_pages()
@@ -137,7 +139,12 @@ class LocalCloud:
         signing_in = login.Login(
             self.moto.client("cognito-idp"), refs["UserPool"], lambda value: console.local_url(value, url)
         )
-        files = console.Console(url, refs["UserPoolClient"], storage=self.moto.endpoint)
+        # the console's API key, as the deploy puts it in config.json (ConsoleFiles' ApiKeyId)
+        key_id = template.resolve(
+            template.resources("Custom::ConsoleFiles")["ConsoleFiles"]["ApiKeyId"], refs
+        )
+        key = self.moto.client("apigateway").get_api_key(apiKey=key_id, includeValue=True)
+        files = console.Console(url, refs["UserPoolClient"], storage=self.moto.endpoint, api_key=key["value"])
         return [files.handle, signing_in.handle]
 
     def verifier(self) -> cognito.Verifier:

@@ -264,22 +264,37 @@ def route_authorizer(route: Route) -> str | None:
     The event's own `Auth.Authorizer` wins (`NONE` makes the route public); otherwise the
     default authorizer of its API (`RestApiId`), or of the implicit API from `Globals.Api`.
     """
+    auth, api_auth = _route_auth(route)
+    own = auth.get("Authorizer")
+    if own is not None:
+        return None if str(own) == "NONE" else str(own)
+    default = api_auth.get("DefaultAuthorizer")
+    return None if default in (None, "NONE") else str(default)
+
+
+def route_api_key_required(route: Route) -> bool:
+    """Whether API Gateway asks the route's callers for an API key (x-api-key): the event's own
+    `Auth.ApiKeyRequired`, else its API's `Auth.ApiKeyRequired` (SAM's two places for it)."""
+    auth, api_auth = _route_auth(route)
+    required = auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
+    return required is True or str(required).lower() == "true"
+
+
+def _route_auth(route: Route) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `Auth` of a route's Api event, and the `Auth` of the API it belongs to (its `RestApiId`,
+    or the implicit API from `Globals.Api`)."""
     for event in functions()[route.function].events.values():
         props = event.get("Properties") or {}
         if event.get("Type") != "Api" or str(props.get("Path")) != route.path:
             continue
         if str(props.get("Method", "")).upper() != route.method:
             continue
-        own = (props.get("Auth") or {}).get("Authorizer")
-        if own is not None:
-            return None if str(own) == "NONE" else str(own)
         api_ref = props.get("RestApiId")
         if isinstance(api_ref, dict) and "Ref" in api_ref:
             api = resources("AWS::Serverless::Api").get(str(api_ref["Ref"])) or {}
         else:
             api = (load().get("Globals") or {}).get("Api") or {}
-        default = (api.get("Auth") or {}).get("DefaultAuthorizer")
-        return None if default in (None, "NONE") else str(default)
+        return dict(props.get("Auth") or {}), dict(api.get("Auth") or {})
     raise KeyError(f"no Api event for {route.method} {route.path} on {route.function}")
 
 

@@ -133,11 +133,19 @@ class HttpReply:
 
 
 class Client:
-    """What a web client does: JSON over HTTP with a bearer token."""
+    """What a web client does: JSON over HTTP with a bearer token and its API key (x-api-key): the
+    one given, else the web console's, read once from the local cloud's /console/config.json."""
 
-    def __init__(self, base_url: str, token: str | None) -> None:
+    def __init__(self, base_url: str, token: str | None, api_key: str | None = None) -> None:
         self.base_url = base_url
         self.token = token
+        self.api_key = api_key
+
+    def key(self) -> str:
+        if self.api_key is None:
+            with urllib.request.urlopen(f"{self.base_url}/console/config.json", timeout=30) as response:
+                self.api_key = str(json.loads(response.read())["apiKey"])
+        return self.api_key
 
     def __call__(
         self,
@@ -154,6 +162,7 @@ class Client:
             request.add_header("Content-Type", "application/json")
         if self.token is not None:
             request.add_header("Authorization", f"Bearer {self.token}")
+        request.add_header("x-api-key", self.key())
         for key, value in (headers or {}).items():
             request.add_header(key, value)
         try:

@@ -112,6 +112,17 @@ def test_no_or_bad_token_is_401(local_cloud: LocalCloud, token: str | None) -> N
     assert set(reply.json) >= {"type", "title", "status", "detail"}
 
 
+@pytest.mark.parametrize("key", ["", "not-a-key-this-stage-knows-0000"])
+def test_a_token_without_an_api_key_of_the_usage_plan_is_403(
+    local_cloud: LocalCloud, buyer: Client, key: str
+) -> None:
+    reply = Client(local_cloud.url, buyer.token, api_key=key)("GET", "/pos")
+
+    assert reply.status == 403
+    assert reply.content_type == PROBLEM
+    assert reply.json["type"] == "/problems/invalid-api-key"
+
+
 def test_another_orgs_po_is_404(local_cloud: LocalCloud, buyer: Client) -> None:
     po = create(buyer)
     stranger = Client(local_cloud.url, local_cloud.token("org-elsewhere", "buyer@elsewhere.example"))

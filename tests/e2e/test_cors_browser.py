@@ -1,5 +1,5 @@
 """A web client on another origin calls the API from a real headless Chromium: the browser sends
-a preflight (the Authorization header makes it one), the gateway answers it from the template's
+a preflight (the Authorization and x-api-key headers make it one), the gateway answers it from the template's
 Cors settings, and the function's answer carries the origin, so the page reads the POs. A page
 from an origin the stack does not allow gets nothing it can read."""
 
@@ -22,7 +22,7 @@ PAGE = """<!DOCTYPE html>
 <html><head><title>web client</title></head>
 <body><pre id="out">pending</pre>
 <script>
-  fetch(%(api)s + "/pos", {headers: {"Authorization": "Bearer " + %(token)s}})
+  fetch(%(api)s + "/pos", {headers: {"Authorization": "Bearer " + %(token)s, "x-api-key": %(key)s}})
     .then(async (response) => {
       const body = await response.json();
       document.getElementById("out").textContent = JSON.stringify(
@@ -36,8 +36,8 @@ PAGE = """<!DOCTYPE html>
 class WebClient:
     """A page served from its own origin on this machine (a web client's dev server)."""
 
-    def __init__(self, host: str, api: str, token: str, address: str = "127.0.0.1") -> None:
-        page = (PAGE % {"api": json.dumps(api), "token": json.dumps(token)}).encode()
+    def __init__(self, host: str, api: str, token: str, key: str, address: str = "127.0.0.1") -> None:
+        page = (PAGE % {"api": json.dumps(api), "token": json.dumps(token), "key": json.dumps(key)}).encode()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server convention
@@ -85,7 +85,7 @@ def test_a_page_of_another_local_origin_reads_the_pos_with_a_token(
     created = buyer("POST", "/pos", po_body(lines=1))
     assert created.status == 201, created.text
     token = local_cloud.token(org, "buyer@acme.example", "buyer")
-    pages.append(WebClient("localhost", local_cloud.url, token))
+    pages.append(WebClient("localhost", local_cloud.url, token, buyer.key()))
 
     # When the page calls GET /pos with the token
     seen = json.loads(read(browser, pages[0].url))
@@ -97,10 +97,10 @@ def test_a_page_of_another_local_origin_reads_the_pos_with_a_token(
 
 
 def test_a_page_of_an_origin_the_stack_does_not_allow_reads_nothing(
-    browser: Any, local_cloud: LocalCloud, org: str, pages: list[WebClient]
+    browser: Any, local_cloud: LocalCloud, org: str, buyer: Client, pages: list[WebClient]
 ) -> None:
     # 127.0.0.2 (loopback too) is neither the local cloud's own address nor localhost
     token = local_cloud.token(org, "buyer@acme.example", "buyer")
-    pages.append(WebClient("127.0.0.2", local_cloud.url, token, address="127.0.0.2"))
+    pages.append(WebClient("127.0.0.2", local_cloud.url, token, buyer.key(), address="127.0.0.2"))
 
     assert read(browser, pages[0].url).startswith("blocked: TypeError")

@@ -18,6 +18,7 @@ from local import cloud, cognito, console, gateway, login
 
 URL = "http://127.0.0.1:3999"
 CONSOLE = f"{URL}/console/"
+CONSOLE_KEY = "consolekey00000000000000000000000000000001"
 PASSWORD = "Console-Passw0rd!"
 
 
@@ -281,7 +282,7 @@ def test_other_paths_are_not_the_sign_in_pages(pool: dict[str, Any]) -> None:
 
 
 def serve(path: str, method: str = "GET") -> gateway.Reply | None:
-    return console.Console(URL, "client-1", storage="http://127.0.0.1:5555").handle(
+    return console.Console(URL, "client-1", storage="http://127.0.0.1:5555", api_key=CONSOLE_KEY).handle(
         gateway.Request(method, path)
     )
 
@@ -314,6 +315,7 @@ def test_config_json_points_the_console_at_the_api_on_another_origin_and_the_loc
         "tokenUrl": f"{URL}/oauth2/token",
         "logoutUrl": f"{URL}/logout",
         "redirectUri": CONSOLE,
+        "apiKey": CONSOLE_KEY,  # the console sends it as x-api-key (web/js/api.js)
     }
 
 

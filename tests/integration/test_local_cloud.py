@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.core.config import default_user_config
 
-from local import cloud, cognito, gateway, moto_fixes, openapi, pumps, run, streams, template
+from local import cloud, cognito, gateway, moto_fixes, openapi, pumps, run, streams, template, usage_plans
 from local import org as org_command
 from local import token as tokens
 from local.routes import Endpoint, Match, MethodNotAllowed, Router
@@ -79,6 +79,11 @@ def bearer(org: str = "acme", role: str = "buyer", email: str = "buyer@acme.exam
 
 
 VERIFIER = cognito.Verifier(POOL, [CLIENT], lambda: JWKS)
+API_KEY = "testclientkey0000000000000000000000000001"  # the test client's key, in a plan without throttle
+
+
+def api_keys(value: str) -> usage_plans.ClientKey | None:
+    return usage_plans.ClientKey("test-key", None) if value == API_KEY else None
 
 
 class Recorder(gateway.Invoker):
@@ -96,11 +101,17 @@ class Recorder(gateway.Invoker):
 
 def make_gateway(invoker: gateway.Invoker | None = None) -> gateway.Gateway:
     return gateway.Gateway(
-        invoker or Recorder(), gateway.Router.from_template(), VERIFIER.authorize, openapi=openapi.document
+        invoker or Recorder(),
+        gateway.Router.from_template(),
+        VERIFIER.authorize,
+        openapi=openapi.document,
+        api_keys=api_keys,
     )
 
 
 def request(method: str, target: str, body: bytes = b"", **headers: str) -> gateway.Request:
+    """A request as the test client sends it: with its API key unless `x_api_key` says otherwise."""
+    headers = {"x_api_key": API_KEY, **headers}
     return gateway.Request(
         method=method,
         target=target,
@@ -1065,6 +1076,7 @@ def test_the_local_cloud_serves_starts_pumps_and_stops_in_order(
         assert "Local cloud ready: " + url in local_cloud.banner()
         assert local_cloud.moto is not None
         token = moto_id_token(local_cloud.moto, local_cloud.resources.refs, "b@acme.example", "acme", "buyer")
+        console_key = json.loads(http(url + "/console/config.json")[2])["apiKey"]
 
         document = http(url + "/openapi.json")
         anonymous = http(url + "/pos")
@@ -1073,7 +1085,7 @@ def test_the_local_cloud_serves_starts_pumps_and_stops_in_order(
             "POST",
             b'{"currency": "usd"}',
             Authorization=f"Bearer {token}",
-            **{"Content-Type": "application/json"},
+            **{"Content-Type": "application/json", "x-api-key": console_key},
         )
         traced = http(url + "/pos", "TRACE")
         head = http(url + "/docs", "HEAD")
@@ -1098,7 +1110,12 @@ def test_the_gateway_reads_chunked_bodies_and_refuses_huge_ones_unread(isolated_
     host, port = server.server_address[:2]
     try:
         connection = http_client.HTTPConnection(str(host), port, timeout=10)
-        connection.request("POST", "/pos", body=iter([b'{"a":', b" 1}"]), headers={"Authorization": bearer()})
+        connection.request(
+            "POST",
+            "/pos",
+            body=iter([b'{"a":', b" 1}"]),
+            headers={"Authorization": bearer(), "x-api-key": API_KEY},
+        )
         chunked = connection.getresponse()
         chunked.read()
         connection.close()
@@ -1127,7 +1144,11 @@ class Slow(Recorder):
         return super().invoke(logical_id, event, request_id)
 
 
-def test_the_gateway_serves_50_concurrent_connections_without_a_reset(isolated_process: Path) -> None:
+def test_the_gateway_serves_50_concurrent_connections_without_a_reset(
+    isolated_process: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 150 requests in a few seconds: a stage limit that allows them, as an operator would set it
+    monkeypatch.setitem(template.LOCAL_PARAMETERS, "ApiThrottlingBurstLimit", "150")
     server = gateway.serve(make_gateway(Slow()), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -1143,7 +1164,7 @@ def test_the_gateway_serves_50_concurrent_connections_without_a_reset(isolated_p
                 "POST",
                 "/pos",
                 body=body,
-                headers={"Authorization": bearer(), "Content-Type": "application/json"},
+                headers={"Authorization": bearer(), "Content-Type": "application/json", "x-api-key": API_KEY},
             )
             response = connection.getresponse()
             response.read()

@@ -1,5 +1,6 @@
 // The API client: every call goes to config.json's apiUrl (another origin: CORS) with the signed-in
-// user's ID token. 2xx resolves {status, body, etag, headers}; anything else throws a Problem.
+// user's ID token and the console's API key (config.json's apiKey: API Gateway throttles each client
+// key on its own). 2xx resolves {status, body, etag, headers}; anything else throws a Problem.
 
 let settings = { apiUrl: "" };
 let currentToken = () => null;
@@ -38,6 +39,7 @@ export async function api(method, path, { body, etag, query, headers } = {}) {
   const sent = { ...(headers || {}) };
   const token = currentToken();
   if (token) sent.Authorization = `Bearer ${token}`;
+  if (settings.apiKey) sent["x-api-key"] = settings.apiKey;
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (etag) sent["If-Match"] = etag;
   let response;
