@@ -1,6 +1,7 @@
 """The API's OpenAPI document, built from the code: every function with Api events contributes
 its resolver's own schema (`app.get_openapi_schema`), merged into one document with the
-bearer-JWT security the gateway enforces.
+security the gateway enforces: a bearer JWT and an API key (x-api-key), each where the template
+asks for it.
 
     python -m local.openapi --write     (regenerates the committed openapi.json at the repo root)
 
@@ -24,10 +25,12 @@ TITLE = "Purchase orders API"
 VERSION = "1.0.0"
 OPENAPI_VERSION = "3.1.0"
 SECURITY_SCHEME = "bearerAuth"
+API_KEY_SCHEME = "apiKey"
 DESCRIPTION = (
     "Purchase orders and their lines. Every operation needs `Authorization: Bearer <JWT>` "
     "(a Cognito ID token; locally: `make token ORG=<org> EMAIL=<email> ROLE=<buyer|approver|admin>`) "
-    "unless it says otherwise. Errors are `application/problem+json` (RFC 9457)."
+    "and `x-api-key: <your client's API key>` (`make api-key CLIENT=<name>`; each key is throttled "
+    "on its own: 429) unless it says otherwise. Errors are `application/problem+json` (RFC 9457)."
 )
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi.json"
 REGENERATE = "python -m local.openapi --write"
@@ -49,19 +52,23 @@ def document(specs: dict[str, template.FunctionSpec] | None = None) -> dict[str,
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": "a Cognito ID token (locally: one from `make token`)",
-                }
+                },
+                API_KEY_SCHEME: {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "x-api-key",
+                    "description": "the client's API key (`make api-key CLIENT=<name>`)",
+                },
             }
         },
-        "security": [{SECURITY_SCHEME: []}],
+        "security": [{SECURITY_SCHEME: [], API_KEY_SCHEME: []}],
     }
     tags: dict[str, dict[str, Any]] = {}
     for spec in specs.values():
         if not spec.routes:
             continue
         part = _function_document(spec)
-        public = {
-            (route.method, route.path) for route in spec.routes if template.route_authorizer(route) is None
-        }
+        security = {(route.method, route.path): _security(route) for route in spec.routes}
         for path, operations in (part.get("paths") or {}).items():
             merged = doc["paths"].setdefault(path, {})
             for method, operation in operations.items():
@@ -70,8 +77,9 @@ def document(specs: dict[str, template.FunctionSpec] | None = None) -> dict[str,
                     continue
                 if method in merged:
                     raise ValueError(f"{method.upper()} {path} is served by two functions")
-                if (method.upper(), path) in public:
-                    operation = {**operation, "security": []}
+                own = security.get((method.upper(), path))
+                if own is not None and own != doc["security"]:
+                    operation = {**operation, "security": own}
                 merged[method] = operation
         for section, entries in (part.get("components") or {}).items():
             target = doc["components"].setdefault(section, {})
@@ -84,6 +92,15 @@ def document(specs: dict[str, template.FunctionSpec] | None = None) -> dict[str,
     if tags:
         doc["tags"] = list(tags.values())
     return doc
+
+
+def _security(route: template.Route) -> list[dict[str, list[str]]]:
+    """What a route asks of its callers: a token where it has an authorizer, a key where it requires one."""
+    wanted: dict[str, list[str]] = {
+        **({SECURITY_SCHEME: []} if template.route_authorizer(route) is not None else {}),
+        **({API_KEY_SCHEME: []} if template.route_api_key_required(route) else {}),
+    }
+    return [wanted] if wanted else []
 
 
 def operations(doc: dict[str, Any]) -> set[tuple[str, str]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from local import template
-from tests.e2e.conftest import LocalCloud
+from tests.e2e.conftest import Client, LocalCloud
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +46,8 @@ def test_the_api_conforms_to_its_openapi_document(local_cloud: LocalCloud, tmp_p
         ",".join(CHECKS),
         "--header",
         f"Authorization: Bearer {token}",
+        "--header",
+        f"x-api-key: {Client(local_cloud.url, token).key()}",  # the web console's: a client like it
         "--phases",
         PHASES,
         "--max-examples",

@@ -37,16 +37,20 @@ def test_every_documented_operation_is_routed() -> None:
     assert not unrouted, f"in the OpenAPI document but not routed by template.yaml: {sorted(unrouted)}"
 
 
-def test_operations_need_the_bearer_token_unless_their_route_is_public() -> None:
+def test_operations_need_the_bearer_token_and_an_api_key_unless_their_route_is_public() -> None:
     doc = document()
     scheme = doc["components"]["securitySchemes"][openapi.SECURITY_SCHEME]
+    key = doc["components"]["securitySchemes"][openapi.API_KEY_SCHEME]
 
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
-    assert doc["security"] == [{openapi.SECURITY_SCHEME: []}]
+    assert (key["type"], key["in"], key["name"]) == ("apiKey", "header", "x-api-key")
+    assert doc["security"] == [{openapi.SECURITY_SCHEME: [], openapi.API_KEY_SCHEME: []}]
     for route in template.routes():
         operation = doc["paths"][route.path][route.method.lower()]
         public = template.route_authorizer(route) is None
+        assert template.route_api_key_required(route) is not public, f"{route.method} {route.path}"
         assert (operation.get("security") == []) is public, f"{route.method} {route.path}"
+        assert "429" in operation["responses"], f"{route.method} {route.path}: the gateway throttles it"
 
 
 def test_every_reference_resolves_and_operation_ids_are_unique() -> None:

@@ -27,13 +27,14 @@ PROBLEM_JSON = "application/problem+json"
 _DESCRIPTIONS = {
     400: "Malformed request (bad JSON, cursor or header)",
     401: "No token or a bad one",
-    403: "Role not allowed",
+    403: "Role not allowed, or no valid API key (x-api-key)",
     404: "Not found (or another organization's)",
     409: "Conflict: its `type` says which (not-editable, invalid-transition, over-receipt, ...)",
     412: "If-Match does not match the current version",
     413: "Request too large",
     415: "Unsupported content type",
     422: "Invalid field values",
+    429: "Too many requests: the client's API key or the API is throttled (retry after a pause)",
 }
 
 
@@ -41,7 +42,7 @@ def problem_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI entries for the problem responses a route can give."""
     return {
         status: {"description": _DESCRIPTIONS[status], "content": {PROBLEM_JSON: {"model": Problem}}}
-        for status in (400, 401, 403, 413, 415, 422, *statuses)
+        for status in (400, 401, 403, 413, 415, 422, 429, *statuses)
     }
 
 
