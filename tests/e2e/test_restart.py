@@ -72,10 +72,12 @@ def test_a_restart_mid_flow_keeps_pos_documents_and_links_and_a_reset_starts_cle
         assert buyer("PATCH", f"/orders/{order.json['id']}", {"status": "PROCESSING"}).status == 200
         link = buyer("POST", f"/orders/{order.json['id']}/partner-links", {"expiresInDays": 2}).json["url"]
         before = buyer("GET", f"/pos/{po['id']}").json
+        console_key = buyer.key()
     assert (tmp_path / persistence.DIRECTORY).is_dir()
 
     with running(tmp_path) as cloud:
-        buyer = Client(cloud.url, cloud.token(ORG))
+        buyer = Client(cloud.url, cloud.token(ORG), api_key=console_key)  # the key it had before
+        assert Client(cloud.url, None).key() == console_key  # config.json gives the console the same
         after = buyer("GET", f"/pos/{po['id']}")
         assert after.status == 200 and after.json == before
         download = buyer("GET", f"/pos/{po['id']}/documents/{upload['documentId']}")
