@@ -191,7 +191,8 @@ class LocalCloud:
                 f"  user pool (moto's Cognito): {self.resources.refs.get('UserPool')}",
                 "  get a token:  TOKEN=$(make -s token ORG=acme EMAIL=buyer@acme.example ROLE=buyer)",
                 "                (or .venv/bin/python -m local.token --org acme --email ... --role buyer)",
-                f'  then:         curl -H "Authorization: Bearer $TOKEN" {self.url}/pos',
+                "  and a key:    make -s api-key CLIENT=my-script   (its value: KEY=...)",
+                f'  then:         curl -H "Authorization: Bearer $TOKEN" -H "x-api-key: $KEY" {self.url}/pos',
                 "  Ctrl-C stops it.",
             ]
         )
