@@ -7,6 +7,7 @@ so none of them can drift from what `sam deploy` creates.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -22,7 +23,14 @@ TEMPLATE = ROOT / "template.yaml"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
-# The local stack's parameter overrides, as `sam deploy --parameter-overrides` sets a stack's.
+
+def _overrides(text: str) -> dict[str, str]:
+    """`Name=value Name=value`, as `sam deploy --parameter-overrides` takes them."""
+    return dict(item.split("=", 1) for item in text.split() if "=" in item)
+
+
+# The local stack's parameter overrides, as `sam deploy --parameter-overrides` sets a stack's; an
+# operator adds their own with LOCAL_PARAMETER_OVERRIDES="Name=value ..." (a load test's throttles).
 LOCAL_PARAMETERS = {
     # `make token` signs in with the user's password (USER_PASSWORD_AUTH); production keeps SRP only
     "PasswordSignIn": "true",
@@ -30,6 +38,7 @@ LOCAL_PARAMETERS = {
     "AllowedOrigins": "http://127.0.0.1:*,http://localhost:*",
     "SenderEmail": "purchase-orders@local.test",
     "SesIdentity": "local.test",
+    **_overrides(os.environ.get("LOCAL_PARAMETER_OVERRIDES", "")),
 }
 
 
@@ -353,8 +362,6 @@ _PACKAGED_URIS = ("CodeUri", "ContentUri", "DefinitionUri")
 def transformed(template_body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The template as CloudFormation receives it: local code paths replaced by S3 URIs (as
     `sam package` does), then the SAM transform applied offline (samtranslator, no AWS call)."""
-    import os
-
     from samtranslator.translator.transform import transform
 
     body = _plain(template_body if template_body is not None else load())

@@ -33,6 +33,7 @@ def request(cloud: LocalCloud, method: str, path: str, body: Any, bearer: str, *
     call = urllib.request.Request(cloud.url + path, data=json.dumps(body).encode(), method=method)
     call.add_header("Content-Type", "application/json")
     call.add_header("Authorization", f"Bearer {bearer}")
+    call.add_header("x-api-key", cloud.api_key())
     for key, value in headers.items():
         call.add_header(key, value)
     try:

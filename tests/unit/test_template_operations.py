@@ -328,3 +328,10 @@ def test_the_console_publisher_may_read_only_the_console_key() -> None:
         "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/apikeys/${ConsoleApiKey}"
     }
     assert template.load()["Resources"]["ConsoleFiles"]["Properties"]["ApiKeyId"] == {"Ref": "ConsoleApiKey"}
+
+
+def test_an_operator_overrides_the_local_stacks_parameters_as_sam_deploy_takes_them() -> None:
+    assert template._overrides("ClientThrottlingRateLimit=500  PublicBaseUrl=https://x.example/a=b junk") == {
+        "ClientThrottlingRateLimit": "500",
+        "PublicBaseUrl": "https://x.example/a=b",
+    }
