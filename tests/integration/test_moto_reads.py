@@ -1,12 +1,17 @@
 """local.moto_fixes answers DynamoDB reads with plain JSON: every attribute type comes back as written
-(binary ones through moto's own serializer), through Query, GetItem, BatchGetItem and Scan."""
+(binary ones through moto's own serializer), through Query, GetItem, BatchGetItem and Scan, and
+through the stream's GetRecords, whose answer is the one moto's serializer gives."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 import boto3
+from moto.core import responses
+
+from local import streams
 
 TABLE = os.environ["TABLE_NAME"]
 PLAIN: dict[str, Any] = {
@@ -54,3 +59,31 @@ def test_binary_attributes_read_back_as_bytes(aws: None) -> None:
     for item in _reads(client, {"PK": PLAIN["PK"], "SK": PLAIN["SK"]}):
         assert item["blob"] == {"B": b"\x00\xffbytes"}
         assert sorted(item["blobs"]["BS"]) == [b"\x01", b"a"]
+
+
+def test_stream_records_read_back_as_moto_serializes_them(aws: None, monkeypatch: Any) -> None:
+    client = boto3.client("dynamodb")
+    client.put_item(TableName=TABLE, Item=PLAIN)
+    client.put_item(TableName=TABLE, Item={**PLAIN, "n": {"N": "13"}})
+    stream_arn = client.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    bodies: list[tuple[Any, Any]] = []
+    plain = responses.ActionResult.execute_result
+    serializer = plain.__wrapped__  # type: ignore[attr-defined]
+
+    def both(result: Any, context: Any) -> Any:
+        answer = plain(result, context)
+        if str(context.operation_model.name) == "GetRecords":
+            bodies.append((answer[2], serializer(result, context)[2]))
+        return answer
+
+    monkeypatch.setattr(responses.ActionResult, "execute_result", both)
+    reader = streams.StreamReader(streams.streams_client("us-east-1"), stream_arn)
+    records = reader.read()  # plain JSON
+    client.put_item(TableName=TABLE, Item={**PLAIN, "blob": {"B": b"\x00\xff"}})
+    records += reader.read()  # a binary attribute: the serializer
+
+    assert [record["eventName"] for record in records] == ["INSERT", "MODIFY", "MODIFY"]
+    assert records[1]["dynamodb"]["NewImage"]["n"] == {"N": "13"}
+    assert records[2]["dynamodb"]["NewImage"]["blob"] == {"B": b"\x00\xff"}
+    assert any(ours != moto for ours, moto in bodies), "no answer was plain JSON"
+    assert all(json.loads(ours) == json.loads(moto) for ours, moto in bodies)
