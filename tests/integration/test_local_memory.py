@@ -36,6 +36,58 @@ def test_a_transaction_on_a_big_table_leaves_no_copy_of_it_behind(moto_server: c
     assert tracked("dynamodb") - before < 50  # listed for ever, each copy was 200+ instances
 
 
+def test_a_transaction_backs_up_only_the_items_it_names(
+    moto_server: cloud.Moto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    table = cloud.create_resources(moto_server).names["PurchaseOrdersTable"]
+    dynamodb = moto_server.client("dynamodb")
+    for n in range(200):
+        dynamodb.put_item(TableName=table, Item=item("PO#big", f"LINE#{n:04}", status="OPEN"))
+    copied: list[str] = []
+    real_deepcopy = Item.__deepcopy__
+
+    def counting(self: Item, memo: dict[int, Any]) -> Item:
+        copied.append(self.range_key.value if self.range_key else "")
+        return real_deepcopy(self, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", counting)
+    update = {
+        "TableName": table,
+        "Key": {"PK": {"S": "PO#big"}, "SK": {"S": "LINE#0001"}},
+        "UpdateExpression": "SET #s = :s",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {":s": {"S": "CANCELED"}},
+    }
+    failing = {
+        "TableName": table,
+        "Key": {"PK": {"S": "PO#big"}, "SK": {"S": "LINE#0002"}},
+        "ConditionExpression": "#s = :closed",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {":closed": {"S": "CLOSED"}},
+    }
+    new_line = {"TableName": table, "Item": item("PO#big", "LINE#9999", status="OPEN")}
+
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(
+            TransactItems=[{"Update": update}, {"Put": new_line}, {"ConditionCheck": failing}]
+        )
+
+    lines = dynamodb.query(
+        TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": "PO#big"}}
+    )["Items"]
+    assert len(lines) == 200 and {line["status"]["S"] for line in lines} == {"OPEN"}
+
+    copied.clear()  # a Query answers with copies too
+    dynamodb.transact_write_items(TransactItems=[{"Update": update}, {"Put": new_line}])
+
+    assert set(copied) == {"LINE#0001"}  # the one named item there was, not the other 199 of its partition
+    got = dynamodb.get_item(TableName=table, Key=update["Key"])["Item"]
+    assert got["status"] == {"S": "CANCELED"}
+    assert dynamodb.get_item(TableName=table, Key={"PK": {"S": "PO#big"}, "SK": {"S": "LINE#9999"}})["Item"]
+
+
 def test_stream_records_older_than_24_hours_are_trimmed(moto_server: cloud.Moto) -> None:
     from moto.dynamodb.models import dynamodb_backends
 
