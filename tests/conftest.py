@@ -46,6 +46,28 @@ from local.routes import Match  # noqa: E402
 
 moto_fixes.apply()
 
+
+def _speed_up_moto_for_the_suite() -> None:
+    """What each test's fresh moto (the `aws` fixture) would pay again for the same inputs: the
+    approval state machine's definition parsed (ANTLR, a fifth of a second) to validate it, and a
+    new boto3 session with nothing loaded. A definition that validated once validates again (an
+    invalid one still raises, every time); the session's credentials are the fake ones above."""
+    import functools
+
+    import boto3
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    validate = functools.cache(StepFunctionsParserBackend._validate_definition)
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate)  # type: ignore[method-assign]
+    _session.session = boto3.session.Session()
+
+
+class _session:  # noqa: N801 - a namespace: the one boto3 session of the worker's mocks
+    session: Any = None
+
+
+_speed_up_moto_for_the_suite()
+
 # make test runs the suite on several pytest-xdist workers, each a process of its own: moto's state and
 # the environment are the worker's already; so are the ports, which the kernel hands out (local.cloud's
 # free_port: never one that is bound, so workers and other runs on the machine do not share one).
@@ -82,6 +104,7 @@ def aws() -> Iterator[None]:
     import boto3
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        boto3.DEFAULT_SESSION = _session.session  # moto's patch puts back None when the mock stops
         boto3.client("dynamodb").create_table(
             **template.table_definition("PurchaseOrdersTable", os.environ["TABLE_NAME"])
         )
@@ -236,3 +259,14 @@ def new_po_body(lines: int = 1, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The garbage collector's full passes over the worker's big, long-lived heap (botocore's models,
+    moto, every handler's module) cost a test seconds at random: what is loaded by now is frozen out
+    of them, and young objects are collected less often."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 20, 10)
