@@ -179,7 +179,9 @@ def test_a_level_that_times_out_escalates_then_expires(
 
 
 def test_an_escalated_request_can_be_approved(api: Api, approvals: Approvals) -> None:
-    approvals.store_policy(level("Manager", ANN, timeoutHours="0.0003", escalateTo=[BOSS]))
+    # 7 s each: the escalated request must outlive its email and the click on a busy machine (at
+    # 1 s it expired first when the suite ran on two loaded cores)
+    approvals.store_policy(level("Manager", ANN, timeoutHours="0.002", escalateTo=[BOSS]))
     po_id = submitted_po(api)
     approvals.approve(BOSS)
     approvals.settle(lambda: approvals.po(po_id)["status"] == "APPROVED")
