@@ -633,10 +633,16 @@ class Server(ThreadedWSGIServer):
     gateway: Gateway
 
 
-def serve(gateway: Gateway, host: str, port: int) -> Server:
-    """Bind the gateway to host:port; the caller runs `serve_forever` (in a thread) and shuts down."""
-    # bound here, so that a port in use is an OSError for the caller (werkzeug would exit)
-    with socket.create_server((host, port), backlog=LISTEN_QUEUE) as bound:
+def bind(host: str, port: int) -> socket.socket:
+    """The gateway's listening socket. A port in use is an OSError for the caller (werkzeug would
+    exit): the local cloud binds it first, so that `make dev` on a taken port says so at once."""
+    return socket.create_server((host, port), backlog=LISTEN_QUEUE)
+
+
+def serve(gateway: Gateway, host: str, port: int, bound: socket.socket | None = None) -> Server:
+    """The gateway on `bound` (or on host:port, bound here); the caller runs `serve_forever` (in a
+    thread) and shuts down."""
+    with bound or bind(host, port) as bound:
         host, port = bound.getsockname()[:2]
         server = Server(host, port, wsgi_app(gateway), handler=_RequestHandler, fd=bound.fileno())
     server.gateway = gateway

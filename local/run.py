@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import logging
 import os
 import signal
@@ -76,6 +77,7 @@ class LocalCloud:
             os.environ.setdefault(key, value)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-call access log
         warnings.filterwarnings("ignore", message="No application metrics to publish")
+        listening = gateway.bind(self.host, self.port)  # a port in use fails here, before the rest
         try:
             self.say("[1/4] starting the embedded AWS (moto)")
             self.moto = cloud.start_moto(self.host)
@@ -104,7 +106,7 @@ class LocalCloud:
                 aws={"endpoint": self.moto.endpoint, "names": self.resources.names},
                 api_keys=usage_plans.moto_keys(cloud.API_ID, str(template.resolve({"Ref": "Stage"}, {}))),
             )
-            self.server = gateway.serve(api, self.host, self.port)  # bound: its URL is known
+            self.server = gateway.serve(api, self.host, self.port, listening)  # its URL is known
             api.pages = self.console_pages()
             for spec in specs.values():  # links the handlers build to the API lead here
                 spec.environment = {
@@ -122,6 +124,7 @@ class LocalCloud:
                 self.saver = persistence.Saver(self.moto, self.resources)
                 self.saver.start()
         except BaseException:
+            listening.close()
             self.stop()
             raise
         self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
@@ -231,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             print(f"local cloud: cannot start on {args.host}:{args.port}: {error}", file=sys.stderr)
             return 1
+        # What start loaded (moto, botocore's models, every function's modules) lives as long as the
+        # process: out of the collector's full passes, which otherwise walk all of it again and again.
+        gc.freeze()
         print(local_cloud.banner(), flush=True)
         # Wake up now and then: the OS may deliver SIGTERM to any of the pumps' or moto's threads,
         # and Python runs the handler only when the main thread next runs; a bare wait() can sleep
