@@ -147,10 +147,11 @@ integration: $(VENV)/.stamp
 e2e: $(VENV)/.stamp browser
 	$(PY) -m pytest tests/e2e -q
 
-# The suite on $(WORKERS) pytest-xdist workers (the local cloud's e2e tests together on one); coverage
-# combines theirs.
+# The suite on $(WORKERS) pytest-xdist workers; each starts its own local cloud for the e2e tests it
+# gets, and a worker that is done takes tests from the others' queues (worksteal: a few tests take
+# far longer than the rest). Coverage combines theirs.
 pytest: $(VENV)/.stamp browser
-	@$(call timed,pytest,set -x; $(PY) -m pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR))
+	@$(call timed,pytest,set -x; $(PY) -m pytest -n $(WORKERS) --dist worksteal --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR))
 
 # Every check and test. The virtualenvs first (the tools' two at once), then the static checks and
 # the build side by side, then the suite; the time of each stage at the end, failed or not.

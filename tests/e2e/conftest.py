@@ -62,14 +62,6 @@ class LocalCloud:
         )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (make test) the tests on the session's local cloud go to one worker: one
-    cloud starts, not one per worker, and the other workers run the rest of the suite meanwhile."""
-    for item in items:
-        if "local_cloud" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("local-cloud"))
-
-
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     """`python -m local` on a free port with its own state directory; stopped with SIGTERM."""

@@ -16,7 +16,7 @@ def make(*args: str) -> str:
 def test_the_suite_runs_on_workers_with_the_coverage_floor() -> None:
     recipe = make("-n", "pytest", "-o", ".venv/.stamp", "-o", "browser", "WORKERS=4")
 
-    assert "-m pytest -n 4 --dist loadgroup --cov " in recipe
+    assert "-m pytest -n 4 --dist worksteal --cov " in recipe
     assert "--cov-fail-under=93" in recipe
 
 
