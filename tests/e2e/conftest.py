@@ -34,16 +34,43 @@ class LocalCloud:
     log: Path
     _tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
+    _issuer: subprocess.Popen[str] | None = None
+
     def token(self, org: str, email: str = "buyer@acme.example", role: str = "buyer") -> str:
-        """A real ID token of the local user pool, from `make token`'s command. One account belongs
-        to one org, so the email is tagged with the org (buyer+<org>@acme.example)."""
+        """A real ID token of the local user pool, from what `make token` runs (tests/e2e/token_server,
+        started once: the command's own start-up cost, paid for each token, was a tenth of the
+        e2e tests' time; test_onboarding runs the command itself). One account belongs to one org,
+        so the email is tagged with the org (buyer+<org>@acme.example)."""
         local, _, domain = email.partition("@")
         key = (org, f"{local}+{org}@{domain}", role)
         if key not in self._tokens:
-            done = self.run_token(*key)
-            assert done.returncode == 0, done.stderr
-            self._tokens[key] = done.stdout.strip()
+            answer = self._issue(*key)
+            assert "token" in answer, answer
+            self._tokens[key] = answer["token"]
         return self._tokens[key]
+
+    def _issue(self, org: str, email: str, role: str) -> dict[str, str]:
+        if self._issuer is None:
+            self._issuer = subprocess.Popen(
+                [sys.executable, "-m", "tests.e2e.token_server"],
+                cwd=ROOT,
+                env={**os.environ, "LOCAL_CLOUD_DIR": str(self.state)},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        assert self._issuer.stdin is not None and self._issuer.stdout is not None
+        self._issuer.stdin.write(json.dumps([org, email, role]) + "\n")
+        self._issuer.stdin.flush()
+        line = self._issuer.stdout.readline()
+        assert line, f"the token server exited with {self._issuer.poll()}"
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        """Stop the token server, if one was started (its stdin closed, it ends)."""
+        if self._issuer is not None:
+            self._issuer.communicate(timeout=30)
+            self._issuer = None
 
     def run_token(self, org: str, email: str, role: str, *args: str) -> subprocess.CompletedProcess[str]:
         """`python -m local.token` against this local cloud, as `make token` runs it."""
@@ -81,7 +108,11 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
     code: int | None = None
     try:
         _wait_until_ready(process, f"{url}/openapi.json", log)
-        yield LocalCloud(url=url, state=state, log=log)
+        running = LocalCloud(url=url, state=state, log=log)
+        try:
+            yield running
+        finally:
+            running.close()
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

@@ -47,7 +47,11 @@ def running(state: Path) -> Iterator[LocalCloud]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, f"{url}/openapi.json", log)
-        yield LocalCloud(url=url, state=state, log=log)
+        cloud = LocalCloud(url=url, state=state, log=log)
+        try:
+            yield cloud
+        finally:
+            cloud.close()
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=STOP_SECONDS * 3) == 0, log.read_text()[-3000:]
