@@ -32,6 +32,10 @@ class Poller:
         """Wait, unless stopping; True when stopping (so that retries end promptly)."""
         return self._stopping.wait(seconds) if seconds > 0 else self._stopping.is_set()
 
+    def idle(self) -> bool:
+        """Wait after a poll that found nothing to do; True when stopping."""
+        return self.sleep(self.interval)
+
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
@@ -63,7 +67,7 @@ class Poller:
                 busy = False
                 if self.sleep(min(MAX_BACKOFF_SECONDS, self.interval * 2**failures)):
                     return
-            if not busy and self.sleep(self.interval):
+            if not busy and self.idle():
                 return
 
 

@@ -8,7 +8,9 @@ What is implemented, per mapping (one thread reads the stream; batches run on wo
   lanes, as Lambda does; a lane runs one batch at a time, in order, and lanes (of one shard or
   of several) run concurrently, so one PO's large batch does not hold up another PO's;
 - batches of at most BatchSize, sent when full or MaximumBatchingWindowInSeconds after the
-  first record of the batch was seen (moto's stream is polled every `POLL_SECONDS`);
+  first record of the batch was seen (moto's stream is polled every `POLL_SECONDS` while there is
+  work; with nothing to do the pump waits for the next record written to moto's stream, or
+  `IDLE_SECONDS`, rather than poll for nothing: a quarter of a core, idle);
 - the event is `{"Records": [...]}` as Lambda sends it (eventSourceARN, epoch
   ApproximateCreationDateTime), the handler runs in process through the gateway's `Invoker`;
 - ReportBatchItemFailures: the records before the first reported failure are done, the batch is
@@ -29,6 +31,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import threading
 import time
 import traceback
 import uuid
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from local.pumps import PumpContext
 
 POLL_SECONDS = 0.05  # how often moto's stream is read: the local cloud's own polling
+IDLE_SECONDS = 1.0  # with nothing to do and a write signal (local.streams.on_write): read at least this often
 RETRY_SECONDS = 0.2
 MAX_RETRY_SECONDS = 2.0
 
@@ -150,6 +154,7 @@ class StreamPump(Poller):
         retry_seconds: float | None = None,
         poll_seconds: float | None = None,
         concurrent: bool = False,
+        wake: threading.Event | None = None,
     ) -> None:
         super().__init__(
             f"stream {mapping.table} -> {mapping.function}",
@@ -164,14 +169,25 @@ class StreamPump(Poller):
         self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
         self.lanes: dict[tuple[str, int], _Lane] = {}
         self._skip_existing = mapping.starting_position == "LATEST"
+        self.wake = wake  # set when a record is written to the stream (local.streams.on_write)
         self._workers: ThreadPoolExecutor | None = None
         # Lanes' batches run on worker threads in the local cloud; at once, in order, in unit tests.
         self.run: Run = self._on_a_worker if concurrent else _at_once
 
     # -- polling and batching
 
+    def idle(self) -> bool:
+        """With records pending or a batch running, poll again soon; else wait for a write."""
+        if self.wake is None or any(lane.pending or lane.busy for lane in self.lanes.values()):
+            return self.sleep(self.interval)
+        if self.wake.wait(IDLE_SECONDS):  # a write: read a poll later, what a poll would have read
+            return self.sleep(self.interval)
+        return self.stopping
+
     def poll_once(self) -> bool:
         """Read what is new, then start every batch that is due on a lane not busy; True if one went."""
+        if self.wake is not None:
+            self.wake.clear()  # before the read: a record written after it wakes the next wait
         now = self.monotonic()
         for shard_id, records in self.read():
             if self._skip_existing:
@@ -226,6 +242,9 @@ class StreamPump(Poller):
             traceback.print_exc()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self.wake is not None:
+            self.wake.set()  # out of its wait at once, to find it is stopping
         super().stop()
         if self._workers is not None:
             self._workers.shutdown(wait=True, cancel_futures=True)
@@ -426,5 +445,7 @@ def factory(context: PumpContext) -> Group | None:
         def invoke(event: dict[str, Any], function: str = mapping.function) -> Any:
             return context.invoker.invoke(function, event)
 
-        pumps.append(StreamPump(mapping, reader.read_shards, invoke, send, concurrent=True))
+        pumps.append(
+            StreamPump(mapping, reader.read_shards, invoke, send, concurrent=True, wake=streams.on_write())
+        )
     return Group(pumps)

@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import threading
+from functools import wraps
 from typing import Any
 
 import boto3
+
+_listeners: list[threading.Event] = []
+_listening = threading.Lock()
+
+
+def on_write() -> threading.Event:
+    """An event set whenever a record is added to any table's stream of moto in this process (the
+    local cloud's): a stream pump waits on it when it has nothing to do, instead of reading the
+    stream again and again for nothing."""
+    event = threading.Event()
+    with _listening:
+        if not _listeners:
+            _signal_writes()
+        _listeners.append(event)
+    return event
+
+
+def _signal_writes() -> None:
+    from moto.dynamodb.models.table import StreamShard
+
+    add = StreamShard.add
+
+    @wraps(add)
+    def add_and_signal(shard: Any, *args: Any, **kwargs: Any) -> None:
+        add(shard, *args, **kwargs)
+        for event in list(_listeners):
+            event.set()
+
+    StreamShard.add = add_and_signal  # type: ignore[method-assign,assignment]
 
 
 def streams_client(region: str, endpoint_url: str | None = None) -> Any:

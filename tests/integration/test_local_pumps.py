@@ -1064,3 +1064,36 @@ def test_the_local_clouds_queue_pump_delivers_a_queues_messages_to_its_function(
 
     ((function, event),) = recorder.events
     assert (function, [item["body"] for item in event["Records"]]) == ("Worker", ["hello"])
+
+
+def test_an_idle_pump_waits_for_a_write_to_the_table_instead_of_polling(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local cloud's stream pump reads moto's stream only when a record was written (or once in
+    IDLE_SECONDS): polling an idle stream every 50 ms took a quarter of a core."""
+    monkeypatch.setattr(stream_pump, "IDLE_SECONDS", 600)
+    dynamodb = boto3.client("dynamodb")
+    stream_arn = dynamodb.describe_table(TableName=os.environ["TABLE_NAME"])["Table"]["LatestStreamArn"]
+    reader = streams.StreamReader(streams.streams_client("us-east-1"), stream_arn)
+    reads: list[int] = []
+
+    def read() -> list[tuple[str, list[dict[str, Any]]]]:
+        found = reader.read_shards()
+        reads.append(sum(len(records) for _, records in found))
+        return found
+
+    handler = Handler()
+    pump = StreamPump(mapping(stream_arn=stream_arn), read, handler, wake=streams.on_write())
+    pump.start()
+    try:
+        wait_for(lambda: reads)  # the first read, of an empty stream
+        time.sleep(1)  # 20 polls' worth: an idle pump reads nothing more
+        assert reads == [0]
+
+        line = {"PK": {"S": "ORG#acme#PO#p1"}, "SK": {"S": "LINE#00001"}}
+        dynamodb.put_item(TableName=os.environ["TABLE_NAME"], Item=line)
+
+        wait_for(lambda: handler.batches)
+        assert reads[:2] == [0, 1]
+    finally:
+        pump.stop()
