@@ -4,6 +4,7 @@ materializes arrive asynchronously, so each is awaited with a deadline."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -87,7 +88,10 @@ def test_status_changes_land_on_the_topic_messages_page_not_in_the_outbox(
     def announced() -> list[dict[str, Any]]:
         return [email for email in topic_messages(local_cloud) if email["attributes"].get("poId") == po_id]
 
-    (email,) = eventually(announced, f"the status change of {po_id} on the topic messages page")
+    found = eventually(announced, f"the status change of {po_id} on the topic messages page")
+    # at least once: a recompute retried after a write conflict (a loaded machine) sends it again
+    assert len({json.loads(email["body"])["eventId"] for email in found}) == 1, found
+    email = found[0]
     assert email["topic"].endswith("PoEventsTopic")
     assert email["to"] == email["topic"]  # no approver attribute: the topic is the recipient
     assert email["attributes"]["eventType"] == "po.status-changed"
