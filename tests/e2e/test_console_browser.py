@@ -47,6 +47,13 @@ def by_id(browser: Any, element_id: str) -> Any:
     return wait(browser, lambda driver: driver.find_element(By.ID, element_id))
 
 
+def text_of(browser: Any, element_id: str) -> str:
+    """The element's (non-empty) text, read again if the page's poll redrew the element meanwhile."""
+    from selenium.webdriver.common.by import By
+
+    return str(wait(browser, lambda driver: driver.find_element(By.ID, element_id).text))
+
+
 def receipt_box(browser: Any, element_id: str, value: str) -> Any:
     """The box with `value` typed in: typed again if the page's poll redrew it while it was typed."""
     from selenium.webdriver.common.by import By
@@ -179,13 +186,13 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     by_id(browser, "save").click()
 
     # The PO page: the server's amounts and total, as decimal strings
-    status = by_id(browser, "po-status")
+    by_id(browser, "po-status")  # the PO page is shown
     po_id = browser.current_url.rsplit("/", 1)[1]
     buyer = Client(local_cloud.url, local_cloud.token(org, "buyer@acme.example", "buyer"))
     po = buyer("GET", f"/pos/{po_id}").json
     assert [line["partId"] for line in po["lines"]] == ["BOLT-M8", None, None]
     assert po["totals"]["subtotal"] == "175.01"  # 35.00 + 60.00 + 80.01 (80.005 rounded half up)
-    assert by_id(browser, "po-total").text == "175.01 USD" and status.text == "DRAFT"
+    assert text_of(browser, "po-total") == "175.01 USD" and text_of(browser, "po-status") == "DRAFT"
     shot(browser, "03-po-draft")
 
     # Submit, after the route preview; both levels approve from the outbox's links
@@ -208,8 +215,8 @@ def test_a_buyer_takes_a_po_from_sign_in_to_partly_received_in_the_console(
     wait(browser, lambda driver: driver.find_element(By.ID, "po-status").text == "ORDERED")
     receipt_box(browser, "receive-00001", "40").submit()
     wait(browser, lambda driver: "received 40 (40 of 100)" in driver.find_element(By.ID, "timeline").text)
-    assert by_id(browser, "po-status").text == "ORDERED"
-    timeline = by_id(browser, "timeline").text
+    assert text_of(browser, "po-status") == "ORDERED"
+    timeline = text_of(browser, "timeline")
     for said in (
         "created with 3 lines",
         "Level 1 (Manager) approved",
