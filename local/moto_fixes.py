@@ -318,38 +318,25 @@ def _partition_query(function: Any) -> Any:
     return query
 
 
-_PLAIN_READS = {"Query", "GetItem", "BatchGetItem", "Scan"}
-_STREAM_READS = {"GetRecords"}
+# (service, operation): results already in DynamoDB's wire format (attribute-value maps)
+_PLAIN_READS = {
+    *(("dynamodb", operation) for operation in ("Query", "GetItem", "BatchGetItem", "Scan")),
+    ("dynamodbstreams", "GetRecords"),
+}
 
 
 def _plain_json_reads(function: Any) -> Any:
-    @wraps(function)
-    def execute_result(result: Any, context: Any) -> Any:
-        if str(context.operation_model.name) in _PLAIN_READS:
-            try:
-                body = json.dumps(result.result)
-            except TypeError:  # bytes (B, BS) or a datetime: the serializer knows their encoding
-                return function(result, context)
-            version = context.service_model.metadata.get("jsonVersion", "1.0")
-            return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
-        return function(result, context)
-
-    return execute_result
-
-
-def _plain_json_stream_reads(function: Any) -> Any:
-    """GetRecords (DynamoDB Streams) as plain JSON: records are attribute-value maps already; the
-    one timestamp, ApproximateCreationDateTime, is written as the serializer writes it (epoch
-    seconds, truncated to the millisecond)."""
+    """Those results written with json.dumps (a timestamp as the serializer writes it); one that
+    holds bytes (B, BS) goes through the serializer, which knows their encoding."""
 
     @wraps(function)
     def execute_result(result: Any, context: Any) -> Any:
-        service = str(context.service_model.service_name)
-        if service != "dynamodbstreams" or str(context.operation_model.name) not in _STREAM_READS:
+        operation = (str(context.service_model.service_name), str(context.operation_model.name))
+        if operation not in _PLAIN_READS:
             return function(result, context)
         try:
             body = json.dumps(result.result, default=_epoch_seconds)
-        except TypeError:  # bytes (B, BS): the serializer knows their encoding
+        except TypeError:
             return function(result, context)
         version = context.service_model.metadata.get("jsonVersion", "1.0")
         return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
@@ -391,10 +378,7 @@ def apply() -> None:
     Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
     Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
     Table.all_items = _partition_items(Table.all_items)  # type: ignore[method-assign]
-    from moto.dynamodb.responses import DynamoResult
+    from moto.core.responses import ActionResult  # DynamoResult's, and DynamoDB Streams' results
 
-    DynamoResult.execute_result = _plain_json_reads(DynamoResult.execute_result)  # type: ignore[method-assign]
-    from moto.core.responses import ActionResult
-
-    ActionResult.execute_result = _plain_json_stream_reads(ActionResult.execute_result)  # type: ignore[method-assign]
+    ActionResult.execute_result = _plain_json_reads(ActionResult.execute_result)  # type: ignore[method-assign]
     _applied = True

@@ -3,6 +3,7 @@ and a moto table built from template.yaml's own properties."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -38,7 +39,9 @@ os.environ.update(
 )
 LINK_SECRET = "test-link-secret-" + "x" * 40
 
+import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend  # noqa: E402
 
 from local import lambda_events, moto_fixes, template  # noqa: E402
 from local.lambda_events import LambdaContext, api_event  # noqa: E402
@@ -47,26 +50,14 @@ from local.routes import Match  # noqa: E402
 moto_fixes.apply()
 
 
-def _speed_up_moto_for_the_suite() -> None:
-    """What each test's fresh moto (the `aws` fixture) would pay again for the same inputs: the
-    approval state machine's definition parsed (ANTLR, a fifth of a second) to validate it, and a
-    new boto3 session with nothing loaded. A definition that validated once validates again (an
-    invalid one still raises, every time); the session's credentials are the fake ones above."""
-    import functools
-
-    import boto3
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
-    validate = functools.cache(StepFunctionsParserBackend._validate_definition)
-    StepFunctionsParserBackend._validate_definition = staticmethod(validate)  # type: ignore[method-assign]
-    _session.session = boto3.session.Session()
-
-
-class _session:  # noqa: N801 - a namespace: the one boto3 session of the worker's mocks
-    session: Any = None
-
-
-_speed_up_moto_for_the_suite()
+# What each test's fresh moto (the `aws` fixture) would pay again for the same inputs: the approval
+# state machine's definition parsed (ANTLR, a fifth of a second) to validate it, and a new boto3
+# session with nothing loaded. A definition that validated once validates again (an invalid one still
+# raises, every time); the worker's one session holds the fake credentials above.
+StepFunctionsParserBackend._validate_definition = staticmethod(  # type: ignore[method-assign]
+    functools.cache(StepFunctionsParserBackend._validate_definition)
+)
+WORKER_SESSION = boto3.session.Session()
 
 # make test runs the suite on several pytest-xdist workers, each a process of its own: moto's state and
 # the environment are the worker's already; so are the ports, which the kernel hands out (local.cloud's
@@ -104,7 +95,7 @@ def aws() -> Iterator[None]:
     import boto3
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        boto3.DEFAULT_SESSION = _session.session  # moto's patch puts back None when the mock stops
+        boto3.DEFAULT_SESSION = WORKER_SESSION  # moto's patch puts back None when the mock stops
         boto3.client("dynamodb").create_table(
             **template.table_definition("PurchaseOrdersTable", os.environ["TABLE_NAME"])
         )
