@@ -181,8 +181,10 @@ def workflow() -> Iterator[Workflow]:
 def test_every_level_approved_in_order_approves_the_round(workflow: Workflow) -> None:
     execution = workflow.start(levels(3))
 
-    first = workflow.approve("APPROVAL#001#01")
+    first = workflow.pending("APPROVAL#001#01")
+    time.sleep(0.2)  # time enough for a second request, were levels requested side by side
     assert workflow.approval_keys() == ["APPROVAL#001#01"]  # one level at a time
+    workflow.approve("APPROVAL#001#01")
     workflow.approve("APPROVAL#001#02")
     workflow.approve("APPROVAL#001#03")
 
