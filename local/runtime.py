@@ -21,6 +21,7 @@ sees is kept per thread, for the thread that runs it:
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib.metadata
 import os
 import sys
@@ -68,12 +69,13 @@ def layer_code(layer: Path) -> set[str]:
     return {path.stem if path.suffix == ".py" else path.name for path in layer.iterdir() if _importable(path)}
 
 
-def layer_libraries(layer: Path) -> set[str]:
+@functools.cache  # each function asks for every layer's: reading the distributions once took 2 s a start
+def layer_libraries(layer: Path) -> frozenset[str]:
     """The top-level modules the layer's requirements.txt installs, with everything they require."""
     file = layer / "requirements.txt"
     lines = file.read_text().replace("\\\n", " ").splitlines() if file.exists() else []
     wanted = [line.split("#")[0].split()[0] for line in lines if line.split("#")[0].strip()]
-    return _top_level_modules(Requirement(entry) for entry in wanted if not entry.startswith("-"))
+    return frozenset(_top_level_modules(Requirement(entry) for entry in wanted if not entry.startswith("-")))
 
 
 def _top_level_modules(requirements: Iterable[Requirement]) -> set[str]:
