@@ -292,7 +292,9 @@ class Gateway:
             if found.endpoint.authorizer is not None:
                 try:
                     claims = self.authorize(request.header("Authorization"))
-                except cognito.InvalidToken:
+                except cognito.InvalidToken as error:
+                    # the client is told nothing more; the log says why (a token that worked a moment ago)
+                    log(f"authorizer: 401 for {request.method} {_loggable(path)}: {error}")
                     return self.gateway_response("UNAUTHORIZED", 401, "Unauthorized")
             refused = self.admit(request, found.endpoint.api_key_required)
             if refused is not None:

@@ -330,8 +330,10 @@ def test_no_token_is_401() -> None:
     unauthorized(None)
 
 
-def test_an_expired_token_is_401() -> None:
+def test_an_expired_token_is_401_and_the_log_says_why(capsys: pytest.CaptureFixture[str]) -> None:
     unauthorized(bearer(now=time.time() - 13 * 3600))
+
+    assert "authorizer: 401 for GET /pos: Signature has expired" in capsys.readouterr().err
 
 
 def test_a_token_signed_by_another_key_is_401() -> None:
