@@ -212,12 +212,49 @@ def _default_session() -> boto3.session.Session:
     return state.session
 
 
+class _PerThread:
+    """A class attribute each thread sets and reads for itself (a data descriptor)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._values = threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        try:
+            return self._values.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self._values.value = value
+
+
+def _per_thread_router_event() -> None:
+    """Powertools keeps the event being resolved on a class, `BaseRouter.current_event` (and its
+    `lambda_context`): one per process, which is one per instance in Lambda. Here the functions
+    share the process and Powertools (a library of the layer), and two requests resolved at once
+    read each other's event: an approval page found no decision in a form it was sent, a handler no
+    claims in a request the authorizer had passed (a 422, a 401). Each thread gets its own."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if isinstance(BaseRouter.__dict__.get("current_event"), _PerThread):
+        return
+    descriptors = {name: _PerThread(name) for name in ("current_event", "lambda_context")}
+    for name, descriptor in descriptors.items():
+        setattr(BaseRouter, name, descriptor)  # what resolvers read (`self.current_event`)
+    # what Powertools sets and reads on the class itself (`BaseRouter.current_event = ...`)
+    meta = type("PerThreadRouterMeta", (type(BaseRouter),), dict(descriptors))
+    BaseRouter.__class__ = meta  # type: ignore[method-assign]  # same layout: CPython allows it
+
+
 def _install() -> None:
-    """Idempotent: the per-thread environment, imports and default session above, process-wide."""
+    """Idempotent: the per-thread environment, imports, default session and Powertools event above,
+    process-wide."""
     if not isinstance(os.environ, _Environ):
         os.environ = _Environ(_process_environ)  # type: ignore[assignment]  # noqa: B003 (kept: the base)
     builtins.__import__ = _import  # type: ignore[assignment]
     boto3._get_default_session = _default_session
+    _per_thread_router_event()
 
 
 @contextmanager

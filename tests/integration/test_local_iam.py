@@ -330,3 +330,35 @@ def test_the_parts_function_may_list_parts_through_by_updated_and_query_no_other
 
     assert query("ByUpdated", "GSI3PK")()["Items"] == []
     assert error_code(query("ByStatus", "GSI1PK")) == "AccessDeniedException"
+
+
+def test_requests_resolved_at_once_each_read_their_own_event_in_powertools() -> None:
+    # Powertools keeps the event it resolves on a class: in one process two functions (or two
+    # instances of one) resolving at once read each other's (a form without its decision: a 422).
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    from local.lambda_events import LambdaContext, api_event
+
+    runtime.Runtimes(template.functions())  # what the local cloud runs its functions under
+    both_resolving = threading.Barrier(2, timeout=30)
+    apps = [APIGatewayRestResolver(), APIGatewayRestResolver()]  # two functions' resolvers
+    for app in apps:
+
+        @app.get("/pos/<po_id>")
+        def read(po_id: str, app: APIGatewayRestResolver = app) -> dict[str, Any]:
+            both_resolving.wait()  # the other request's event is set by now
+            context = app.lambda_context.function_name
+            return {"asked": po_id, "read": app.current_event.path, "context": context}
+
+    def resolve(index: int) -> dict[str, Any]:
+        context = LambdaContext(function_name=f"instance-{index}")
+        answer = apps[index].resolve(api_event("GET", f"/pos/po-{index}"), context)  # type: ignore[arg-type]
+        return dict(json.loads(answer["body"]))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(resolve, [0, 1]))
+
+    assert answers == [
+        {"asked": "po-0", "read": "/pos/po-0", "context": "instance-0"},
+        {"asked": "po-1", "read": "/pos/po-1", "context": "instance-1"},
+    ]
