@@ -15,7 +15,9 @@ sees is kept per thread, for the thread that runs it:
   nothing of a layer it does not have, neither the layer's code nor the libraries its
   requirements.txt installs: fpdf2 is the PDF layer's, and any other function importing it fails
   (ModuleNotFoundError), as it would in AWS;
-- boto3's default session, which caches the credentials it first found.
+- boto3's default session, which caches the credentials it first found;
+- the event Powertools is resolving, which it keeps on a class (`BaseRouter.current_event`): one
+  per process in Lambda, one per thread here.
 """
 
 from __future__ import annotations
