@@ -1,8 +1,9 @@
 """The PDF apart: fpdf2 (with Pillow and fontTools) is the PDF layer's, which only PoPdfFunction has.
 
-Each function's handler is imported in a fresh interpreter with exactly its template layers on the
-path (as Lambda extracts them into /opt/python), and the local runtime withholds from a function
-what only other functions' layers hold, as AWS does.
+Each function's handler is imported cold, with exactly its template layers on the path (as Lambda
+extracts them into /opt/python), in one interpreter that takes the functions in turn and the
+renderer last; and the local runtime withholds from a function what only other functions' layers
+hold, as AWS does.
 """
 
 from __future__ import annotations
