@@ -289,11 +289,21 @@ _query = threading.local()  # the partition a Query on the table's key reads, on
 def _partition_items(function: Any) -> Any:
     @wraps(function)
     def all_items(table: Any) -> Any:
-        if getattr(_query, "table", None) is table:
-            return function(_query.partition)
-        return function(table)
+        source = _query.partition if getattr(_query, "table", None) is table else table
+        return function(_snapshot(source))
 
     return all_items
+
+
+def _snapshot(table: Any) -> Any:
+    """A stand-in for the table whose items are copies, each partition taken whole: moto walks the
+    dicts in Python, and a write on another thread meanwhile (two requests to one PO at once) raised
+    "dictionary changed size during iteration". A dict's copy lets no other thread in."""
+    stand_in = copy.copy(table)
+    stand_in.items = {
+        key: dict(items) if isinstance(items, dict) else items for key, items in dict(table.items).items()
+    }
+    return stand_in
 
 
 def _partition_query(function: Any) -> Any:

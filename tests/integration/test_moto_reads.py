@@ -87,3 +87,43 @@ def test_stream_records_read_back_as_moto_serializes_them(aws: None, monkeypatch
     assert records[2]["dynamodb"]["NewImage"]["blob"] == {"B": b"\x00\xff"}
     assert any(ours != moto for ours, moto in bodies), "no answer was plain JSON"
     assert all(json.loads(ours) == json.loads(moto) for ours, moto in bodies)
+
+
+def test_a_query_while_another_thread_writes_the_partition_reads_without_error(aws: None) -> None:
+    # moto walked the partition's dict while another request added to it: "dictionary changed size
+    # during iteration" (a 500 locally, for two writers on one PO). The thread switch is made as
+    # frequent as Python allows, so the walk is interrupted many times a query.
+    import sys
+    import threading
+
+    client = boto3.client("dynamodb")
+    pk = {"S": "ORG#acme#PO#busy"}
+    for number in range(300):
+        client.put_item(TableName=TABLE, Item={"PK": pk, "SK": {"S": f"LINE#{number:05d}"}})
+    stop, failures = threading.Event(), []
+
+    def write() -> None:
+        number = 300
+        while not stop.is_set():
+            client.put_item(TableName=TABLE, Item={"PK": pk, "SK": {"S": f"LINE#{number:05d}"}})
+            number += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        for _ in range(30):
+            try:
+                page = client.query(
+                    TableName=TABLE, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": pk}
+                )
+                assert len(page["Items"]) >= 300
+            except Exception as error:  # what moto raised is the finding
+                failures.append(repr(error))
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(interval)
+
+    assert failures == []
